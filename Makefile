@@ -1,0 +1,46 @@
+# medfin developer entry points. Everything runs inside .venv, created from python3.11 (or python3)
+# and installed with the exact versions in constraints.txt.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv demo test lint-sql clean
+
+help:
+	@echo "make venv      create .venv and install medfin[dev] with constraints.txt"
+	@echo "make demo      generate a tiny synthetic delivery and build warehouse/medfin.duckdb"
+	@echo "make test      ruff check + pytest"
+	@echo "make lint-sql  sqlfluff lint models (dbt templater)"
+	@echo "make clean     remove build outputs (keeps .venv)"
+
+venv: $(STAMP)
+
+# Re-installs only when pyproject.toml or constraints.txt changed.
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "python3 not found" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	rm -rf demo/delivery
+	mkdir -p warehouse
+	$(BIN)/medfin generate --scale tiny --years 2021 --seed 42 --out demo/delivery --defects default
+	$(BIN)/medfin build --delivery demo/delivery
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+# The dbt templater compiles models against the profile, so the warehouse folder must exist.
+lint-sql: venv
+	mkdir -p warehouse
+	$(BIN)/sqlfluff lint models
+
+clean:
+	rm -rf target dbt_packages logs demo warehouse .pytest_cache .ruff_cache bench-results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
