@@ -1,0 +1,154 @@
+"""The `medfin` command line (typer)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="medfin",
+    help="Danish municipal health financing warehouse (dbt + DuckDB).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+class Scale(StrEnum):
+    tiny = "tiny"
+    region = "region"
+    national = "national"
+
+
+class Defects(StrEnum):
+    default = "default"
+    none = "none"
+    dirty = "dirty"
+
+
+class FileFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+_YEARS = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+def parse_years(value: str) -> tuple[int, int]:
+    """`2021` -> (2021, 2021); `2021-2023` -> (2021, 2023)."""
+    match = _YEARS.match(value.strip())
+    if not match:
+        raise typer.BadParameter("use a year (2021) or a range (2021-2023)")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if last < first:
+        raise typer.BadParameter(f"{value}: the last year comes before the first")
+    return first, last
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def build(
+    delivery: Annotated[
+        Path, typer.Option("--delivery", help="Delivery folder with manifest.json.")
+    ],
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="DuckDB file to build [default: $MEDFIN_WAREHOUSE or warehouse/medfin.duckdb].",
+        ),
+    ] = None,
+    skip_sha256: Annotated[
+        bool, typer.Option("--skip-sha256", help="Do not verify file checksums (faster).")
+    ] = False,
+) -> None:
+    """Validate a delivery, then load and transform it with dbt (seed + build)."""
+    from medfin.build import BuildError
+    from medfin.build import build as run_build
+    from medfin.extract import DeliveryError
+    from medfin.project import ProjectNotFoundError
+
+    try:
+        result = run_build(delivery, warehouse, verify_sha256=not skip_sha256)
+    except DeliveryError as exc:
+        raise _fail(str(exc)) from None
+    except (BuildError, ProjectNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    for warning in result.delivery.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    absent = ", ".join(result.delivery.absent_optional) or "none"
+    console.print(
+        f"[green]built[/] {result.warehouse} from {result.delivery.directory}"
+        f" ({result.delivery.format}; optional tables not delivered: {absent})"
+        f" in {result.seconds:.1f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Delivery folder to write.")],
+    scale: Annotated[Scale, typer.Option("--scale", help="Population size.")] = Scale.tiny,
+    years: Annotated[
+        str, typer.Option("--years", help="Activity year or range, e.g. 2021 or 2021-2023.")
+    ] = "2021",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 42,
+    region: Annotated[
+        int, typer.Option("--region", help="Region code 1081-1085 of the delivering region.")
+    ] = 1082,
+    defects: Annotated[
+        Defects, typer.Option("--defects", help="Planted data defects.")
+    ] = Defects.default,
+    fmt: Annotated[
+        FileFormat, typer.Option("--format", help="File format of the tables.")
+    ] = FileFormat.parquet,
+) -> None:
+    """Write a synthetic raw extract delivery (contract version 1)."""
+    first, last = parse_years(years)
+    from medfin.generate import generate_delivery
+
+    try:
+        generate_delivery(
+            scale=scale.value,
+            years=(first, last),
+            seed=seed,
+            out=out,
+            region=region,
+            defects=defects.value,
+            fmt=fmt.value,
+        )
+    except (ValueError, FileExistsError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"[green]wrote[/] {out}", highlight=False)
+
+
+@app.command()
+def version() -> None:
+    """Show the versions of medfin, dbt and DuckDB."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    parts = []
+    for dist in ("medfin", "dbt-core", "dbt-duckdb", "duckdb"):
+        try:
+            parts.append(f"{dist} {dist_version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist} (not installed)")
+    console.print(", ".join(parts), highlight=False)
+
+
+if __name__ == "__main__":
+    app()

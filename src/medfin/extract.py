@@ -1,0 +1,443 @@
+"""Read and validate a raw extract delivery (contract version 1).
+
+A delivery is a folder with `manifest.json` and one Parquet or CSV file per table. Before dbt reads
+anything, `validate_delivery` proves that the delivery is complete and intact: every required table
+is listed and present, row counts and SHA-256 sums match the manifest, and every file carries the
+contracted columns with the contracted types. Problems are collected and reported together in one
+`DeliveryError`; harmless surprises (extra columns, unknown tables) become warnings.
+
+`stage_delivery` then prepares the folder dbt actually reads; see its docstring for how optional
+tables that were not delivered are handled.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from medfin.contract import Column, Table, arrow_schema, duckdb_type, load_contract
+
+MANIFEST_NAME = "manifest.json"
+FORMATS = {".parquet": "parquet", ".csv": "csv"}
+_CHUNK = 1 << 20
+
+
+class DeliveryError(Exception):
+    """The delivery breaks the raw extract contract; the message lists every problem found."""
+
+    def __init__(self, directory: Path, problems: Iterable[str]) -> None:
+        self.directory = directory
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        count = len(self.problems)
+        super().__init__(
+            f"delivery {directory} is not valid ({count} problem{'s' if count != 1 else ''}):\n"
+            f"{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class DeliveredTable:
+    """One contract table as found in the delivery."""
+
+    table: Table
+    path: Path
+    format: str
+    rows: int
+    sha256: str
+
+
+@dataclass
+class Delivery:
+    """A validated delivery."""
+
+    directory: Path
+    manifest: Mapping[str, Any]
+    format: str
+    tables: dict[str, DeliveredTable]
+    absent_optional: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def delivery_id(self) -> str | None:
+        value = self.manifest.get("delivery_id")
+        return str(value) if value is not None else None
+
+
+# --------------------------------------------------------------------------------------------------
+# manifest
+
+
+def read_manifest(directory: Path | str) -> dict[str, Any]:
+    """Parse `<directory>/manifest.json` and check its envelope (contract version, tables)."""
+    directory = Path(directory)
+    path = directory / MANIFEST_NAME
+    if not directory.is_dir():
+        raise DeliveryError(directory, [f"{directory} is not a folder"])
+    if not path.is_file():
+        raise DeliveryError(directory, [f"{MANIFEST_NAME} is missing"])
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DeliveryError(directory, [f"{MANIFEST_NAME} is not valid JSON: {exc}"]) from exc
+    if not isinstance(manifest, dict):
+        raise DeliveryError(directory, [f"{MANIFEST_NAME} must hold a JSON object"])
+    version = manifest.get("contract_version")
+    expected = load_contract().version
+    if version != expected or isinstance(version, bool):
+        raise DeliveryError(
+            directory,
+            [f"{MANIFEST_NAME}: contract_version is {version!r}; medfin reads version {expected}"],
+        )
+    if not isinstance(manifest.get("tables"), dict):
+        raise DeliveryError(directory, [f"{MANIFEST_NAME}: 'tables' must be an object"])
+    return manifest
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def count_csv_rows(path: Path) -> int:
+    """Data rows of a CSV file: lines minus the header (a last line without newline counts).
+
+    Assumes no line breaks inside quoted values, which the contract's tables do not have.
+    """
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def read_csv_header(path: Path, delimiter: str) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh, delimiter=delimiter), [])
+
+
+def _type_matches(column: Column, found: pa.DataType) -> bool:
+    """Whether an Arrow type found in a Parquet file is acceptable for a contract column.
+
+    The canonical types are those of `medfin.contract.arrow_schema`; narrower integers, other
+    timestamp units, `date64`, large strings and dictionary-encoded strings are accepted because
+    DuckDB reads them losslessly. Money may also be a float (the contract allows floats that round
+    exactly to øre; staging checks that).
+    """
+    t = pa.types
+    if t.is_dictionary(found):
+        found = found.value_type
+    kind = column.type
+    if kind == "string":
+        return t.is_string(found) or t.is_large_string(found) or t.is_string_view(found)
+    if kind == "integer":
+        return t.is_integer(found) and found != pa.uint64()
+    if kind == "date":
+        return t.is_date(found)
+    if kind == "timestamp":
+        return t.is_timestamp(found) and found.tz is None
+    if kind == "money":
+        if t.is_decimal(found):
+            return found.scale <= 2 and found.precision - found.scale <= 12
+        return t.is_float64(found)
+    if kind == "boolean":
+        return t.is_boolean(found)
+    raise AssertionError(f"unknown contract type {kind}")
+
+
+def _expected(column: Column) -> str:
+    return f"{column.type} ({duckdb_type(column)})"
+
+
+def _check_parquet_schema(
+    table: Table, schema: pa.Schema, errors: list[str], warnings: list[str]
+) -> None:
+    found = {f.name: f.type for f in schema}
+    for column in table.columns:
+        if column.name not in found:
+            errors.append(
+                f"table {table.name}, column {column.name}: missing (expected {_expected(column)})"
+            )
+            continue
+        found_type = found[column.name]
+        if pa.types.is_null(found_type):
+            warnings.append(
+                f"table {table.name}, column {column.name}: untyped all-null column in the file"
+            )
+        elif not _type_matches(column, found_type):
+            errors.append(
+                f"table {table.name}, column {column.name}: expected {_expected(column)},"
+                f" found {found_type}"
+            )
+    _warn_extra(table, list(found), warnings)
+
+
+def _check_csv_header(
+    table: Table, header: list[str], errors: list[str], warnings: list[str]
+) -> None:
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        errors.append(f"table {table.name}: duplicate CSV header names {', '.join(duplicates)}")
+    for column in table.columns:
+        if column.name not in header:
+            errors.append(
+                f"table {table.name}, column {column.name}: missing from the CSV header"
+                f" (expected {_expected(column)}, found header {';'.join(header)})"
+            )
+    _warn_extra(table, header, warnings)
+
+
+def _warn_extra(table: Table, names: list[str], warnings: list[str]) -> None:
+    extra = [n for n in names if n not in table.column_names]
+    if extra:
+        warnings.append(
+            f"table {table.name}: extra columns {', '.join(extra)} are not in the contract and"
+            " are kept out of the warehouse"
+        )
+
+
+def _check_csv_values(
+    delivered: Iterable[DeliveredTable], delimiter: str, decimal: str, errors: list[str]
+) -> None:
+    """Parse every contracted column of the CSV files with its contract type (DuckDB, strict).
+
+    The dbt sources cast the same way, so a value that fails here would fail the build later with
+    a less helpful message.
+    """
+    with duckdb.connect() as con:
+        for item in delivered:
+            if problem := _check_csv_file(con, item, delimiter, decimal):
+                errors.append(problem)
+
+
+def _check_csv_file(
+    con: duckdb.DuckDBPyConnection, delivered: DeliveredTable, delimiter: str, decimal: str
+) -> str | None:
+    table = delivered.table
+    types = ", ".join(f"'{c.name}': '{duckdb_type(c)}'" for c in table.columns)
+    counts = ", ".join(f'count("{c.name}")' for c in table.columns)
+    path = str(delivered.path).replace("'", "''")
+    sql = (
+        f"select {counts} from read_csv('{path}', delim='{delimiter}',"
+        f" decimal_separator='{decimal}', header=true, types={{{types}}})"
+    )
+    try:
+        con.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        detail = "\n      ".join(str(exc).strip().splitlines()[:4])
+        return f"table {table.name}: CSV values do not parse as the contract types:\n      {detail}"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# validation
+
+
+def validate_delivery(
+    directory: Path | str, verify_sha256: bool = True, *, verify_csv_values: bool = True
+) -> Delivery:
+    """Validate a delivery folder against manifest.json and the contract.
+
+    Raises DeliveryError naming every problem (table, column, expected and found type where it
+    applies). Returns the validated Delivery, whose `warnings` list non-fatal findings.
+    """
+    directory = Path(directory).resolve()
+    manifest = read_manifest(directory)
+    contract = load_contract()
+    entries: Mapping[str, Any] = manifest["tables"]
+    errors: list[str] = []
+    warnings: list[str] = []
+
+    csv_settings = manifest.get("csv") or {}
+    if not isinstance(csv_settings, dict):
+        errors.append(f"{MANIFEST_NAME}: 'csv' must be an object")
+        csv_settings = {}
+    delimiter = csv_settings.get("delimiter", contract.csv_delimiter)
+    decimal = csv_settings.get("decimal", contract.csv_decimal)
+    csv_dialect_ok = (delimiter, decimal) == (contract.csv_delimiter, contract.csv_decimal)
+
+    for name in entries:
+        if name not in contract.tables:
+            warnings.append(f"table {name}: not in the contract; ignored")
+
+    tables: dict[str, DeliveredTable] = {}
+    absent: list[str] = []
+    csv_to_parse: list[DeliveredTable] = []
+    for table in contract:
+        entry = entries.get(table.name)
+        if entry is None:
+            if table.required:
+                errors.append(f"table {table.name}: required, but missing from {MANIFEST_NAME}")
+            else:
+                absent.append(table.name)
+            continue
+        delivered = _check_entry(directory, table, entry, errors)
+        if delivered is None:
+            continue
+        n_errors = len(errors)
+        if delivered.format == "parquet":
+            try:
+                meta = pq.ParquetFile(delivered.path)
+                found_rows, schema = meta.metadata.num_rows, meta.schema_arrow
+            except (pa.ArrowException, OSError) as exc:
+                errors.append(
+                    f"table {table.name}: {delivered.path.name} is not readable Parquet: {exc}"
+                )
+                continue
+            _check_parquet_schema(table, schema, errors, warnings)
+        else:
+            found_rows = count_csv_rows(delivered.path)
+            try:
+                header = read_csv_header(delivered.path, delimiter)
+            except UnicodeDecodeError:
+                errors.append(f"table {table.name}: {delivered.path.name} is not UTF-8 text")
+                continue
+            _check_csv_header(table, header, errors, warnings)
+        if found_rows != delivered.rows:
+            errors.append(
+                f"table {table.name}: {delivered.path.name} has {found_rows} rows,"
+                f" {MANIFEST_NAME} says {delivered.rows}"
+            )
+        if verify_sha256:
+            actual = sha256_file(delivered.path)
+            if actual != delivered.sha256.lower():
+                errors.append(
+                    f"table {table.name}: sha256 of {delivered.path.name} is {actual},"
+                    f" {MANIFEST_NAME} says {delivered.sha256}"
+                )
+        if (
+            delivered.format == "csv"
+            and verify_csv_values
+            and csv_dialect_ok
+            and len(errors) == n_errors
+        ):
+            csv_to_parse.append(delivered)
+        tables[table.name] = delivered
+    if csv_to_parse:
+        _check_csv_values(csv_to_parse, delimiter, decimal, errors)
+
+    formats = sorted({d.format for d in tables.values()})
+    if len(formats) > 1:
+        errors.append(
+            "mixed file formats ("
+            + ", ".join(f"{d.table.name}: {d.format}" for d in tables.values())
+            + "); a delivery must be all Parquet or all CSV"
+        )
+    if "csv" in formats and not csv_dialect_ok:
+        errors.append(
+            f"{MANIFEST_NAME}: csv delimiter {delimiter!r} and decimal {decimal!r} are not"
+            f" supported; the contract uses {contract.csv_delimiter!r} and {contract.csv_decimal!r}"
+        )
+    if errors:
+        raise DeliveryError(directory, errors)
+    return Delivery(
+        directory=directory,
+        manifest=manifest,
+        format=formats[0] if formats else "parquet",
+        tables=tables,
+        absent_optional=tuple(absent),
+        warnings=warnings,
+    )
+
+
+def _check_entry(
+    directory: Path, table: Table, entry: Any, errors: list[str]
+) -> DeliveredTable | None:
+    where = f"table {table.name}"
+    if not isinstance(entry, dict):
+        errors.append(f"{where}: manifest entry must be an object")
+        return None
+    file, rows, digest = entry.get("file"), entry.get("rows"), entry.get("sha256")
+    problems = []
+    if not isinstance(file, str) or not file:
+        problems.append("'file' must be a file name")
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+        problems.append("'rows' must be a non-negative integer")
+    if not isinstance(digest, str) or len(digest) != 64:
+        problems.append("'sha256' must be a 64-character hex digest")
+    if problems:
+        errors.append(f"{where}: manifest entry invalid: {'; '.join(problems)}")
+        return None
+    assert isinstance(file, str)
+    assert isinstance(rows, int)
+    assert isinstance(digest, str)
+    # Lexical check (symlinks inside the delivery may point anywhere; `..` may not).
+    path = Path(os.path.normpath(directory / file))
+    if not path.is_relative_to(directory):
+        errors.append(f"{where}: file {file!r} lies outside the delivery folder")
+        return None
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        errors.append(f"{where}: file {file!r} is neither .parquet nor .csv")
+        return None
+    if not path.is_file():
+        errors.append(f"{where}: file {file} listed in {MANIFEST_NAME} does not exist")
+        return None
+    return DeliveredTable(table=table, path=path, format=fmt, rows=rows, sha256=digest)
+
+
+# --------------------------------------------------------------------------------------------------
+# the folder dbt reads
+
+
+def stage_delivery(delivery: Delivery, target: Path) -> Path:
+    """Build the folder dbt's sources read: `<target>/<table>.<format>` for every contract table.
+
+    Optional tables that were not delivered still need a relation, because staging models and
+    quality marts select from every source. Rather than making every model conditional, this folder
+    holds a symlink to each delivered file (named `<table>.<ext>` whatever the delivered name) plus
+    an empty, correctly typed placeholder (header-only CSV or zero-row Parquet written from the
+    contract's Arrow schema) for each absent optional table. Downstream SQL always sees all 15
+    tables; an absent table is simply empty and the quality marts report it as not delivered.
+    The folder lives in the warehouse's work folder and is recreated on every build; the delivery
+    itself is never modified. Where symlinks are not allowed, files are hard-linked or copied.
+    """
+    contract = load_contract()
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    _link(delivery.directory / MANIFEST_NAME, target / MANIFEST_NAME)
+    ext = delivery.format
+    for table in contract:
+        dest = target / f"{table.name}.{ext}"
+        delivered = delivery.tables.get(table.name)
+        if delivered is not None:
+            _link(delivered.path, dest)
+        elif ext == "parquet":
+            pq.write_table(arrow_schema(table).empty_table(), dest)
+        else:
+            with dest.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(contract.csv_delimiter.join(table.column_names) + "\n")
+    return target
+
+
+def _link(source: Path, dest: Path) -> None:
+    try:
+        os.symlink(source.resolve(), dest)
+    except OSError:
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copy2(source, dest)
