@@ -115,6 +115,9 @@ def generate(
     fmt: Annotated[
         FileFormat, typer.Option("--format", help="File format of the tables.")
     ] = FileFormat.parquet,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
 ) -> None:
     """Write a synthetic raw extract delivery (contract version 1)."""
     first, last = parse_years(years)
@@ -129,10 +132,53 @@ def generate(
             region=region,
             defects=defects.value,
             fmt=fmt.value,
+            progress=progress,
         )
     except (ValueError, FileExistsError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]wrote[/] {out}", highlight=False)
+
+
+bench_app = typer.Typer(help="Benchmarks reported against a baseline measured in the same run.")
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("generate")
+def bench_generate(
+    scale: Annotated[Scale, typer.Option("--scale", help="Population size.")] = Scale.region,
+    years: Annotated[str, typer.Option("--years", help="Year or range.")] = "2021",
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    region: Annotated[int, typer.Option("--region")] = 1082,
+    workdir: Annotated[
+        Path, typer.Option("--workdir", help="Where deliveries and results go.")
+    ] = Path("bench-results"),
+) -> None:
+    """Time `medfin generate` (wall time, peak memory) against DuckDB writing as many rows."""
+    import json
+
+    from rich.table import Table
+
+    from medfin.bench import bench_generate as run
+
+    parse_years(years)
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = run(scale.value, years, seed, workdir, region)
+    table = Table(title=f"medfin bench generate: {scale.value} {years}")
+    for column in ("step", "seconds", "peak MB", "rows", "rows/s"):
+        table.add_column(column, justify="right" if column != "step" else "left")
+    for m in result["measurements"]:  # type: ignore[union-attr]
+        table.add_row(
+            m["name"],
+            f"{m['seconds']:.1f}",
+            f"{m['peak_rss_mb']:.0f}",
+            f"{m['rows']:,}",
+            f"{m['rows_per_second']:,.0f}",
+        )
+    console.print(table)
+    console.print(f"generation / baseline = {result['ratio_to_baseline']:.1f}", highlight=False)
+    out = workdir / f"bench-generate-{scale.value}-{years}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    console.print(f"results in {out}", highlight=False)
 
 
 @app.command()
