@@ -52,7 +52,9 @@ _BASELINE = """
 import sys
 import duckdb
 rows, out = int(sys.argv[1]), sys.argv[2]
-duckdb.connect().execute(
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+con.execute(
     "copy (select range as id, hash(range) as h, (hash(range) % 100000)::decimal(14, 2) as amount,"
     f" 'x' || (range % 1000) as code from range({rows})) to '{out}' (format parquet,"
     " compression zstd)"
