@@ -15,6 +15,7 @@ from medfin.build import Dbt, dbt_env, environ
 from medfin.contract import (
     SOURCE_NAME,
     SOURCES_YAML_PATH,
+    Table,
     duckdb_type,
     load_contract,
     render_sources_yaml,
@@ -42,7 +43,7 @@ def test_sources_cover_the_contract() -> None:
         assert spec["description"]
         assert spec["config"]["meta"]["formatter"] == "template"
         location = spec["config"]["meta"]["external_location"]
-        assert f"/{table.name}.parquet" in location
+        assert f"/{table.name}.parquet', file_row_number=true)" in location
         assert f"/{table.name}.csv" in location
         assert [c["name"] for c in spec["columns"]] == list(table.column_names)
         for column, col_spec in zip(table.columns, spec["columns"], strict=True):
@@ -90,6 +91,15 @@ def _read_through_dbt(repo_root: Path, tmp_path: Path, fmt: str) -> tuple[dict[s
     return written, warehouse
 
 
+# Parquet sources carry DuckDB's 0-based file row number (staging's source_row_number); the CSV
+# reader has no such column.
+FILE_ROW_NUMBER = ("file_row_number", "BIGINT")
+
+
+def _select_contract_columns(table: Table) -> str:
+    return f"select {', '.join(table.column_names)} from probe.raw_{table.name}"
+
+
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
     return con.execute(
         "select column_name, data_type from information_schema.columns"
@@ -123,13 +133,20 @@ def test_dbt_reads_every_source_with_contract_types(
         assert "main_probe" not in schemas
         for table in load_contract():
             expected = [(c.name, duckdb_type(c)) for c in table.columns]
+            if fmt == "parquet":
+                expected.append(FILE_ROW_NUMBER)
             assert _columns(con, "probe", f"raw_{table.name}") == expected, table.name
-            rows = con.execute(f"select * from probe.raw_{table.name}").fetchall()
+            rows = con.execute(_select_contract_columns(table)).fetchall()
             if table.name in OMITTED:
                 assert rows == [], table.name  # empty placeholder for an absent optional table
             else:
                 want = [tuple(r[c] for c in table.column_names) for r in written[table.name]]
                 assert sorted(rows, key=repr) == sorted(want, key=repr), table.name
+            if fmt == "parquet":
+                numbers = con.execute(
+                    f"select file_row_number from probe.raw_{table.name} order by 1"
+                ).fetchall()
+                assert numbers == [(i,) for i in range(len(rows))], table.name
 
 
 def test_parquet_and_csv_read_identically(
@@ -140,8 +157,8 @@ def test_parquet_and_csv_read_identically(
         with duckdb.connect(str(warehouse), read_only=True) as con:
             results[fmt] = {
                 t.name: (
-                    _columns(con, "probe", f"raw_{t.name}"),
-                    sorted(con.execute(f"select * from probe.raw_{t.name}").fetchall(), key=repr),
+                    [c for c in _columns(con, "probe", f"raw_{t.name}") if c != FILE_ROW_NUMBER],
+                    sorted(con.execute(_select_contract_columns(t)).fetchall(), key=repr),
                 )
                 for t in load_contract()
             }

@@ -193,6 +193,10 @@ def external_location(table: Table) -> list[str]:
     Rendered by dbt at parse time (env_var), then by dbt-duckdb with `string.Template`
     (`formatter: template`), which leaves the `{...}` of the CSV `types` struct alone; `$` and `'`
     in the delivery path are escaped for that second pass and for SQL.
+
+    Parquet sources carry one extra column, `file_row_number` (0-based row in the file), so that
+    staging can tell an auditor which delivered row it rejected. DuckDB's CSV reader has no such
+    option; staging numbers CSV rows itself (macros/staging/source_row_number.sql).
     """
     contract = load_contract()
     return [
@@ -203,7 +207,7 @@ def external_location(table: Table) -> list[str]:
         f" decimal_separator='{contract.csv_decimal}', header=true, auto_detect=true,",
         f"  types={_csv_types_struct(table)})",
         "{%- else -%}",
-        f"read_parquet('{{{{ delivery }}}}/{table.name}.parquet')",
+        f"read_parquet('{{{{ delivery }}}}/{table.name}.parquet', file_row_number=true)",
         "{%- endif -%}",
     ]
 
@@ -219,8 +223,9 @@ def render_sources_yaml() -> str:
         f"# {DELIVERY_FORMAT_ENV}=csv (';' separated, decimal comma). The CSV reader matches",
         "# contract columns by header name and casts them to the contract's DuckDB types, so both",
         "# formats expose the same names and types; extra columns pass through and staging ignores",
-        "# them. `medfin build` points the variables at a validated copy of the delivery",
-        "# (see src/medfin/extract.py).",
+        "# them. Parquet sources add `file_row_number` (0-based row in the file) for staging's",
+        "# source_row_number. `medfin build` points the variables at a validated copy of the",
+        "# delivery (see src/medfin/extract.py).",
         "version: 2",
         "",
         "sources:",
