@@ -1,0 +1,15 @@
+{#-
+    Money in marts is DECIMAL(18,2); co-financing of one billing unit is the share of its basis,
+    rounded half away from zero to whole øre, then capped (docs/financing-rules.md).
+-#}
+{% macro money_type() -%}
+    decimal(18, 2)
+{%- endmacro %}
+
+{% macro co_financing_amount(basis, share, cap) -%}
+    case
+        when {{ cap }} is not null and round({{ basis }} * {{ share }}, 2) > {{ cap }}
+            then cast({{ cap }} as {{ money_type() }})
+        else cast(round({{ basis }} * {{ share }}, 2) as {{ money_type() }})
+    end
+{%- endmacro %}

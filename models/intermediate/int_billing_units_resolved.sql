@@ -1,0 +1,69 @@
+-- Billing units with the paying municipality (CPR residence on the billing date), the patient's
+-- sex, age in completed years and co-financing age group on that date. resolution_issue says why
+-- a unit cannot be financed (it then goes to int_financing_quarantine, never to a null payer).
+with units as (
+    select * from {{ ref('int_billing_units') }}
+),
+
+located as (
+    select
+        units.*,
+        persons.sex,
+        persons.birth_date,
+        persons.person_id as known_person_id,
+        residence.municipality_code as paying_municipality_code,
+        count(residence.municipality_code) over (
+            partition by units.billing_unit_type, units.billing_unit_id
+        ) as residence_matches,
+        -- With overlapping residence periods a unit would appear once per period: keep one.
+        row_number() over (
+            partition by units.billing_unit_type, units.billing_unit_id
+            order by residence.municipality_code
+        ) as residence_rank
+    from units
+    left join {{ ref('stg_medfin__persons') }} as persons
+        on units.person_id = persons.person_id
+    left join {{ ref('stg_medfin__residence_periods') }} as residence
+        on
+            units.person_id = residence.person_id
+            and {{ valid_on('residence', 'units.billing_date') }}
+),
+
+aged as (
+    select
+        located.*,
+        {{ completed_years('located.birth_date', 'located.billing_date') }} as age_years
+    from located
+    where located.residence_rank = 1
+)
+
+select
+    aged.billing_unit_type,
+    aged.billing_unit_id,
+    aged.finance_area,
+    aged.rule_area,
+    aged.provider_kind,
+    aged.unit_kind,
+    aged.person_id,
+    aged.billing_date,
+    aged.basis_dkk,
+    aged.drg_code,
+    aged.hospital_code,
+    aged.sex,
+    aged.age_years,
+    age_groups.age_group,
+    aged.paying_municipality_code,
+    cast({{ dbt.date_trunc('month', 'aged.billing_date') }} as date) as activity_month,
+    case
+        when aged.known_person_id is null then 'unknown_person'
+        when aged.residence_matches = 0 then 'no_residence'
+        when aged.residence_matches > 1 then 'overlapping_residence'
+        when aged.basis_dkk is null then 'no_tariff'
+    end as resolution_issue
+from aged
+left join {{ ref('age_groups') }} as age_groups
+    on
+        age_groups.age_group != 'all'
+        and aged.age_years >= age_groups.age_from
+        and (age_groups.age_to is null or aged.age_years <= age_groups.age_to)
+        and {{ valid_on('age_groups', 'aged.billing_date') }}

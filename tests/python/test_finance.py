@@ -1,0 +1,129 @@
+"""The finance marts against the generator's ground truth (expected.json), to the øre."""
+
+from __future__ import annotations
+
+import pytest
+
+from warehouses import Built, built
+
+PROFILES = ["none", "default", "dirty"]
+
+
+def _co_financing(b: Built) -> dict[tuple[int, int, str], tuple[int, int, int]]:
+    rows = b.query("""
+        select municipality_code, year(activity_month), area, sum(billing_units),
+               sum(basis_dkk), sum(co_financing_dkk)
+        from finance.co_financing_by_municipality_month group by all""")
+    return {
+        (m, y, a): (int(n), round(basis * 100), round(amount * 100))
+        for m, y, a, n, basis, amount in rows
+    }
+
+
+@pytest.mark.parametrize("defects", PROFILES)
+def test_co_financing_equals_expected_to_the_ore(defects: str) -> None:
+    b = built(defects)
+    want = {
+        (r["municipality_code"], r["year"], r["area"]): (
+            r["billing_units"],
+            r["basis_ore"],
+            r["co_financing_ore"],
+        )
+        for r in b.expected["totals"]["co_financing"]
+    }
+    assert want, "expected.json lists no co-financing"
+    assert _co_financing(b) == want
+
+
+@pytest.mark.parametrize("defects", PROFILES)
+def test_full_financing_equals_expected_to_the_ore(defects: str) -> None:
+    b = built(defects)
+    rows = b.query("""
+        select municipality_code, year(activity_month), category, sum(events), sum(quantity),
+               sum(amount_dkk)
+        from finance.full_financing_by_municipality_month group by all""")
+    got = {(m, y, c): (int(e), int(q), round(a * 100)) for m, y, c, e, q, a in rows}
+    want = {
+        (r["municipality_code"], r["year"], r["category"]): (
+            r["events"],
+            r["quantity"],
+            r["amount_ore"],
+        )
+        for r in b.expected["totals"]["full_financing"]
+    }
+    assert got == want
+
+
+def test_per_citizen_totals_match_and_divide_by_population() -> None:
+    b = built("default")
+    rows = b.query("""
+        select municipality_code, activity_year, population, total_dkk, total_per_citizen_dkk,
+               health_council, region_code
+        from finance.co_financing_per_citizen""")
+    want: dict[tuple[int, int], int] = {}
+    for r in b.expected["totals"]["co_financing"]:
+        key = (r["municipality_code"], r["year"])
+        want[key] = want.get(key, 0) + r["co_financing_ore"]
+    population = {
+        (m, y): p
+        for m, y, p in b.query(
+            "select municipality_code, year(reference_date), sum(persons) from "
+            "staging.stg_medfin__population group by all"
+        )
+    }
+    assert {(m, y): round(t * 100) for m, y, _, t, _, _, _ in rows} == want
+    for m, y, pop, total, per_citizen, council, region in rows:
+        assert pop == population[(m, y)]
+        assert abs(float(per_citizen) - float(total) / pop) <= 0.005
+        assert council and region == 1082
+
+
+def test_totals_reconcile_between_fact_and_marts() -> None:
+    b = built("default")
+    fact = b.query("select sum(co_financing_dkk), count(*) from core.fct_co_financing")[0]
+    mart = b.query(
+        "select sum(co_financing_dkk), sum(billing_units) from "
+        "finance.co_financing_by_municipality_month"
+    )[0]
+    per_citizen = b.query("select sum(total_dkk) from finance.co_financing_per_citizen")[0]
+    assert fact == mart and fact[0] == per_citizen[0]
+
+
+def test_unfinanceable_activity_is_quarantined_not_lost() -> None:
+    b = built("dirty")
+    ghost = b.expected["defects"]["no_residence"]
+    rows = b.query(
+        "select billing_unit_type, billing_unit_id, reason from "
+        "intermediate.int_financing_quarantine"
+    )
+    assert rows == [("drg_course", ghost["course_ids"][0], "no_residence")]
+    for clean in ("none", "default"):
+        assert built(clean).query("select count(*) from intermediate.int_financing_quarantine") == [
+            (0,)
+        ]
+    # Every billing unit is financed or quarantined.
+    units = b.query("select count(*) from intermediate.int_billing_units")[0][0]
+    financed = b.query("select count(*) from core.fct_co_financing")[0][0]
+    assert units == financed + len(rows)
+
+
+def test_payer_is_residence_at_course_start_when_patients_move_mid_course() -> None:
+    b = built("default")
+    moves = b.expected["cases"]["moves_during_course"]
+    assert moves
+    for m in moves:
+        payer = b.query(
+            f"select paying_municipality_code from core.fct_co_financing "
+            f"where billing_unit_id = '{m['course_id']}'"
+        )
+        assert payer == [(m["from_municipality"],)]
+
+
+def test_reported_municipality_disagreements_are_the_planted_ones() -> None:
+    b = built("default")
+    got = {
+        r[0]
+        for r in b.query("select contact_id from core.fct_contacts where not municipality_agrees")
+    }
+    want = {c["contact_id"] for c in b.expected["defects"]["municipality_mismatch"]["contacts"]}
+    assert got == want and want

@@ -1,0 +1,51 @@
+"""Tiny deliveries and warehouses built once per test session and shared by the test modules.
+
+A build of the whole project takes several seconds, so every (defect profile, format) pair is
+generated and built at most once per pytest run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from medfin.build import build
+from medfin.generate import generate_delivery
+
+SEED = 11
+_ROOT = Path(tempfile.mkdtemp(prefix="medfin-warehouses-"))
+atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Built:
+    delivery: Path
+    warehouse: Path
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        return json.loads((self.delivery / "expected.json").read_text(encoding="utf-8"))
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+
+@cache
+def built(
+    defects: str = "default", fmt: str = "parquet", years: tuple[int, int] = (2021, 2021)
+) -> Built:
+    name = f"{defects}-{fmt}-{years[0]}-{years[1]}"
+    delivery = _ROOT / name / "delivery"
+    generate_delivery("tiny", years, SEED, delivery, defects=defects, fmt=fmt, progress=False)
+    warehouse = _ROOT / name / "medfin.duckdb"
+    build(delivery, warehouse)
+    return Built(delivery, warehouse)
