@@ -1,0 +1,11 @@
+-- Amounts the region booked that passed staging_rules('accounting_bookings'); negative amounts
+-- (corrections) are allowed. Empty when the table was not delivered.
+select
+    cast(region_code as integer) as region_code,
+    cast(fiscal_year as integer) as fiscal_year,
+    cast(activity_year as integer) as activity_year,
+    category,
+    cast(amount_dkk as decimal(14, 2)) as amount_dkk,
+    source_row_number
+from {{ ref('stg_medfin__accounting_bookings_checked') }}
+where rejection_reason is null

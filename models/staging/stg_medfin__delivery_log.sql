@@ -1,0 +1,10 @@
+-- Published monthly updates that passed staging_rules('delivery_log'), for timeliness reporting.
+-- Empty when the table was not delivered.
+select
+    system,
+    period_month,
+    published_on,
+    data_as_of,
+    source_row_number
+from {{ ref('stg_medfin__delivery_log_checked') }}
+where rejection_reason is null

@@ -1,0 +1,14 @@
+-- DRG courses (forløbstabel) that passed staging_rules('drg_courses').
+select
+    course_id,
+    person_id,
+    cast(region_code as integer) as region_code,
+    drg_code,
+    cast(drg_year as integer) as drg_year,
+    course_start,
+    course_end,
+    cast(tariff_dkk as decimal(14, 2)) as tariff_dkk,
+    cast(long_stay_days as integer) as long_stay_days,
+    source_row_number
+from {{ ref('stg_medfin__drg_courses_checked') }}
+where rejection_reason is null

@@ -1,0 +1,10 @@
+-- Procedures (proceduretabel) that passed staging_rules('drg_procedures'); many per contact.
+select
+    procedure_id,
+    contact_id,
+    procedure_code,
+    performed_ts as performed_at,
+    producing_sor_code,
+    source_row_number
+from {{ ref('stg_medfin__drg_procedures_checked') }}
+where rejection_reason is null

@@ -1,0 +1,14 @@
+-- Practice-sector (sygesikring) services that passed staging_rules('practice_services'). The
+-- municipality is the one reported with the service, not the paying one.
+select
+    service_id,
+    person_id,
+    cast(municipality_code as integer) as reported_municipality_code,
+    provider_id,
+    provider_kind,
+    specialty,
+    service_date,
+    cast(fee_dkk as decimal(14, 2)) as fee_dkk,
+    source_row_number
+from {{ ref('stg_medfin__practice_services_checked') }}
+where rejection_reason is null

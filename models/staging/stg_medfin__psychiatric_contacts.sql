@@ -1,0 +1,16 @@
+-- Psychiatric contacts that passed staging_rules('psychiatric_contacts'), with the hospital of the
+-- treating unit. The municipality is the one reported with the contact, not the paying one.
+select
+    contacts.contact_id,
+    contacts.person_id,
+    cast(contacts.municipality_code as integer) as reported_municipality_code,
+    contacts.sor_code,
+    sites.hospital_code,
+    contacts.contact_type,
+    contacts.start_ts as contact_start,
+    contacts.end_ts as contact_end,
+    contacts.source_row_number
+from {{ ref('stg_medfin__psychiatric_contacts_checked') }} as contacts
+left join {{ ref('treatment_sites') }} as sites
+    on contacts.sor_code = sites.sor_code
+where contacts.rejection_reason is null

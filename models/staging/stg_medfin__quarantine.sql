@@ -1,0 +1,17 @@
+-- Every raw row that staging rejected, with the first rule it broke (staging_rules, in the order
+-- of docs/staging-interface.md) and the raw row as delivered. Together with the staging models it
+-- accounts for every delivered row.
+{%- for source_table, model in staging_models().items() %}
+select
+    '{{ source_table }}' as source_table,
+    source_row_number,
+    record_key,
+    rejection_reason,
+    rejection_column,
+    raw_record
+from {{ ref(model ~ '_checked') }}
+where rejection_reason is not null
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}

@@ -1,0 +1,13 @@
+-- CPR residence periods [valid_from, valid_to) that passed staging_rules('residence'), with the
+-- municipality's name.
+select
+    residence.person_id,
+    cast(residence.municipality_code as integer) as municipality_code,
+    municipalities.municipality_name,
+    residence.valid_from,
+    residence.valid_to,
+    residence.source_row_number
+from {{ ref('stg_medfin__residence_periods_checked') }} as residence
+left join {{ ref('municipalities') }} as municipalities
+    on residence.municipality_code = municipalities.municipality_code
+where residence.rejection_reason is null
