@@ -1,6 +1,9 @@
 -- Every co-financing billing unit in one shape (docs/financing-rules.md): a DRG course, a
 -- psychiatric contact (admission or visit) or a practice service, with the date that decides
 -- year, month, residence, age and rule, and the basis the share applies to.
+-- A view: a reshaping union read once by int_billing_units_resolved.
+{{ config(materialized='view') }}
+
 with somatic as (
     select
         'drg_course' as billing_unit_type,

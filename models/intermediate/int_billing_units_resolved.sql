@@ -1,6 +1,7 @@
 -- Billing units with the paying municipality (CPR residence on the billing date), the patient's
 -- sex, age in completed years and co-financing age group on that date. resolution_issue says why
 -- a unit cannot be financed (it then goes to int_financing_quarantine, never to a null payer).
+-- Residence periods of a person never overlap (tested in staging), so the join adds no rows.
 with units as (
     select * from {{ ref('int_billing_units') }}
 ),
@@ -11,15 +12,7 @@ located as (
         persons.sex,
         persons.birth_date,
         persons.person_id as known_person_id,
-        residence.municipality_code as paying_municipality_code,
-        count(residence.municipality_code) over (
-            partition by units.billing_unit_type, units.billing_unit_id
-        ) as residence_matches,
-        -- With overlapping residence periods a unit would appear once per period: keep one.
-        row_number() over (
-            partition by units.billing_unit_type, units.billing_unit_id
-            order by residence.municipality_code
-        ) as residence_rank
+        residence.municipality_code as paying_municipality_code
     from units
     left join {{ ref('stg_medfin__persons') }} as persons
         on units.person_id = persons.person_id
@@ -34,7 +27,6 @@ aged as (
         located.*,
         {{ completed_years('located.birth_date', 'located.billing_date') }} as age_years
     from located
-    where located.residence_rank = 1
 )
 
 select
@@ -56,8 +48,7 @@ select
     cast({{ dbt.date_trunc('month', 'aged.billing_date') }} as date) as activity_month,
     case
         when aged.known_person_id is null then 'unknown_person'
-        when aged.residence_matches = 0 then 'no_residence'
-        when aged.residence_matches > 1 then 'overlapping_residence'
+        when aged.paying_municipality_code is null then 'no_residence'
         when aged.basis_dkk is null then 'no_tariff'
     end as resolution_issue
 from aged

@@ -1,12 +1,14 @@
--- One co-financing line per billing unit that has exactly one rule:
--- least(round(share x basis, 2), cap), with the rule it used.
-with matches as (
-    select
-        rule_matches.*,
-        count(*) over (
-            partition by rule_matches.billing_unit_type, rule_matches.billing_unit_id
-        ) as rule_count
-    from {{ ref('int_co_financing_rule_matches') }} as rule_matches
+-- One co-financing line per billing unit and matching rule: same area and provider kind, the
+-- unit's age group or 'all', valid on the billing date, a cap unit that fits
+-- (docs/financing-rules.md). Amount: least(round(share x basis, 2), cap). A correct rule seed gives
+-- exactly one line per unit: fct_co_financing's key test fails on several, and units with none
+-- go to int_financing_quarantine.
+-- A view: fct_co_financing materializes it once; the quarantine reads only its keys.
+{{ config(materialized='view') }}
+
+with units as (
+    select * from {{ ref('int_billing_units_resolved') }}
+    where resolution_issue is null
 )
 
 select
@@ -26,19 +28,22 @@ select
     units.drg_code,
     units.hospital_code,
     units.basis_dkk,
-    matches.share,
-    matches.cap_dkk,
-    matches.cap_unit,
-    matches.rule_valid_from,
-    matches.rule_age_group,
-    matches.rule_provider_kind,
-    matches.rule_status,
-    {{ co_financing_amount('units.basis_dkk', 'matches.share', 'matches.cap_dkk') }}
+    rules.share,
+    rules.cap_dkk,
+    rules.cap_unit,
+    rules.valid_from as rule_valid_from,
+    rules.age_group as rule_age_group,
+    rules.provider_kind as rule_provider_kind,
+    rules.status as rule_status,
+    {{ co_financing_amount('units.basis_dkk', 'rules.share', 'rules.cap_dkk') }}
         as co_financing_dkk,
-    coalesce(round(units.basis_dkk * matches.share, 2) > matches.cap_dkk, false) as is_capped
-from {{ ref('int_billing_units_resolved') }} as units
-inner join matches
+    coalesce(round(units.basis_dkk * rules.share, 2) > rules.cap_dkk, false) as is_capped
+from units
+inner join {{ ref('int_co_financing_rules_by_year') }} as rules
     on
-        units.billing_unit_type = matches.billing_unit_type
-        and units.billing_unit_id = matches.billing_unit_id
-where matches.rule_count = 1
+        units.rule_area = rules.area
+        and coalesce(units.provider_kind, '') = rules.provider_key
+        and coalesce(units.age_group, '') = rules.age_key
+        and extract(year from units.billing_date) = rules.rule_year
+        and {{ valid_on('rules', 'units.billing_date') }}
+        and (rules.cap_unit in ('course', 'service') or units.unit_kind = rules.cap_unit)

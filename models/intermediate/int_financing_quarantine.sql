@@ -1,13 +1,15 @@
 -- Staged activity that cannot be financed, with the reason: no person, no residence on the
--- deciding date, overlapping residence, no tariff, or no / several matching co-financing rules.
--- Together with fct_co_financing and fct_full_financing it accounts for every billing unit.
-with rule_counts as (
-    select
+-- deciding date, no tariff, or no matching co-financing rule. Together with fct_co_financing and
+-- fct_full_financing it accounts for every billing unit and event (tested).
+with units as (
+    select * from {{ ref('int_billing_units_resolved') }}
+),
+
+lines as (
+    select distinct
         billing_unit_type,
-        billing_unit_id,
-        count(*) as rule_count
-    from {{ ref('int_co_financing_rule_matches') }}
-    group by billing_unit_type, billing_unit_id
+        billing_unit_id
+    from {{ ref('int_co_financing_lines') }}
 ),
 
 co_financing as (
@@ -16,16 +18,13 @@ co_financing as (
         units.billing_unit_id,
         units.person_id,
         units.billing_date as deciding_date,
-        coalesce(
-            units.resolution_issue,
-            case when rule_counts.rule_count is null then 'no_rule' else 'ambiguous_rule' end
-        ) as reason
-    from {{ ref('int_billing_units_resolved') }} as units
-    left join rule_counts
+        coalesce(units.resolution_issue, 'no_rule') as reason
+    from units
+    left join lines
         on
-            units.billing_unit_type = rule_counts.billing_unit_type
-            and units.billing_unit_id = rule_counts.billing_unit_id
-    where units.resolution_issue is not null or coalesce(rule_counts.rule_count, 0) != 1
+            units.billing_unit_type = lines.billing_unit_type
+            and units.billing_unit_id = lines.billing_unit_id
+    where units.resolution_issue is not null or lines.billing_unit_id is null
 ),
 
 full_financing as (

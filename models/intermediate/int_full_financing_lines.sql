@@ -1,5 +1,6 @@
 -- Full-financing lines: the paying municipality is the residence on the day of the activity, the
 -- amount the year's tariff for the category (and rehabilitation group) times the quantity.
+-- Residence periods of a person never overlap (tested in staging), so the join adds no rows.
 with events as (
     select * from {{ ref('stg_medfin__full_financing_events') }}
 ),
@@ -8,12 +9,7 @@ located as (
     select
         events.*,
         persons.person_id as known_person_id,
-        residence.municipality_code as paying_municipality_code,
-        count(residence.municipality_code) over (partition by events.event_id)
-            as residence_matches,
-        row_number() over (
-            partition by events.event_id order by residence.municipality_code
-        ) as residence_rank
+        residence.municipality_code as paying_municipality_code
     from events
     left join {{ ref('stg_medfin__persons') }} as persons
         on events.person_id = persons.person_id
@@ -39,8 +35,7 @@ select
     cast(tariffs.tariff_dkk * located.quantity as {{ money_type() }}) as amount_dkk,
     case
         when located.known_person_id is null then 'unknown_person'
-        when located.residence_matches = 0 then 'no_residence'
-        when located.residence_matches > 1 then 'overlapping_residence'
+        when located.paying_municipality_code is null then 'no_residence'
         when tariffs.tariff_dkk is null then 'no_tariff'
     end as resolution_issue
 from located
@@ -49,4 +44,3 @@ left join {{ ref('full_financing_tariffs') }} as tariffs
         tariffs.year = extract(year from located.activity_date)
         and located.category = tariffs.category
         and coalesce(located.rehab_group, '') = coalesce(tariffs.rehab_group, '')
-where located.residence_rank = 1

@@ -105,3 +105,58 @@ def bench_generate(
         "ratio_to_baseline": gen.seconds / base.seconds if base.seconds else None,
         "delivery": str(out),
     }
+
+
+# Baseline for a build: DuckDB copying every delivered table into a database file as it is, the
+# cost of loading the data at all before any checking or modelling.
+_LOAD_BASELINE = """
+import json, sys
+from pathlib import Path
+import duckdb
+delivery, target = Path(sys.argv[1]), sys.argv[2]
+manifest = json.loads((delivery / "manifest.json").read_text(encoding="utf-8"))
+con = duckdb.connect(target)
+con.execute("set enable_progress_bar = false")
+for table, entry in manifest["tables"].items():
+    con.execute(f"create or replace table {table} as select * from "
+                f"read_parquet('{delivery / entry['file']}')")
+con.close()
+"""
+
+
+def bench_build(delivery: Path, workdir: Path) -> dict[str, object]:
+    """Time `medfin build` of a Parquet delivery against DuckDB loading the same files."""
+    manifest = json.loads((delivery / "manifest.json").read_text(encoding="utf-8"))
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    warehouse = workdir / "bench-build.duckdb"
+    build = measure(
+        "medfin build (seed + dbt build with all tests)",
+        [
+            sys.executable,
+            "-m",
+            "medfin.cli",
+            "build",
+            "--delivery",
+            str(delivery),
+            "--warehouse",
+            str(warehouse),
+        ],
+        rows,
+    )
+    baseline_db = workdir / "bench-baseline.duckdb"
+    base = measure(
+        "baseline: DuckDB loads the delivered files",
+        [sys.executable, "-c", _LOAD_BASELINE, str(delivery), str(baseline_db)],
+        rows,
+    )
+    baseline_db.unlink(missing_ok=True)
+    return {
+        "delivery": str(delivery),
+        "tables": {k: v["rows"] for k, v in manifest["tables"].items()},
+        "measurements": [
+            asdict(build) | {"rows_per_second": build.rows_per_second},
+            asdict(base) | {"rows_per_second": base.rows_per_second},
+        ],
+        "ratio_to_baseline": build.seconds / base.seconds if base.seconds else None,
+        "warehouse": str(warehouse),
+    }

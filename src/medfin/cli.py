@@ -156,17 +156,46 @@ def bench_generate(
     """Time `medfin generate` (wall time, peak memory) against DuckDB writing as many rows."""
     import json
 
-    from rich.table import Table
-
     from medfin.bench import bench_generate as run
 
     parse_years(years)
     workdir.mkdir(parents=True, exist_ok=True)
     result = run(scale.value, years, seed, workdir, region)
-    table = Table(title=f"medfin bench generate: {scale.value} {years}")
+    _print_measurements(f"medfin bench generate: {scale.value} {years}", result)
+    out = workdir / f"bench-generate-{scale.value}-{years}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    console.print(f"results in {out}", highlight=False)
+
+
+@bench_app.command("build")
+def bench_build(
+    delivery: Annotated[
+        Path, typer.Option("--delivery", help="Parquet delivery to build (e.g. region scale).")
+    ],
+    workdir: Annotated[
+        Path, typer.Option("--workdir", help="Where the warehouse and results go.")
+    ] = Path("bench-results"),
+) -> None:
+    """Time `medfin build` (wall time, peak memory) against DuckDB loading the same files."""
+    import json
+
+    from medfin.bench import bench_build as run
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = run(delivery, workdir)
+    _print_measurements(f"medfin bench build: {delivery}", result)
+    out = workdir / f"bench-build-{delivery.name}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    console.print(f"results in {out}", highlight=False)
+
+
+def _print_measurements(title: str, result: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
     for column in ("step", "seconds", "peak MB", "rows", "rows/s"):
         table.add_column(column, justify="right" if column != "step" else "left")
-    for m in result["measurements"]:  # type: ignore[union-attr]
+    for m in result["measurements"]:
         table.add_row(
             m["name"],
             f"{m['seconds']:.1f}",
@@ -175,10 +204,7 @@ def bench_generate(
             f"{m['rows_per_second']:,.0f}",
         )
     console.print(table)
-    console.print(f"generation / baseline = {result['ratio_to_baseline']:.1f}", highlight=False)
-    out = workdir / f"bench-generate-{scale.value}-{years}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    console.print(f"results in {out}", highlight=False)
+    console.print(f"ratio to baseline = {result['ratio_to_baseline']:.1f}", highlight=False)
 
 
 @app.command()

@@ -1,5 +1,8 @@
 -- Grain: one row per contact and diagnosis: the action diagnosis of every DRG contact (kind A)
 -- and each secondary diagnosis (kind B).
+-- A view over the staged tables: copying them buys nothing.
+{{ config(materialized='view') }}
+
 select
     contact_id,
     action_diagnosis as diagnosis_code,

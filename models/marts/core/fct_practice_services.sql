@@ -1,4 +1,7 @@
 -- Grain: one row per staged practice-sector service.
+-- A view over the staged table: copying 9 million rows per region buys nothing.
+{{ config(materialized='view') }}
+
 select
     service_id,
     person_id,
