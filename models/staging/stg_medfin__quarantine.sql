@@ -2,16 +2,16 @@
 -- of docs/staging-interface.md) and the raw row as delivered. Together with the staging models it
 -- accounts for every delivered row.
 {%- for source_table, model in staging_models().items() %}
-select
-    '{{ source_table }}' as source_table,
-    source_row_number,
-    record_key,
-    rejection_reason,
-    rejection_column,
-    raw_record
-from {{ ref(model ~ '_checked') }}
-where rejection_reason is not null
-{%- if not loop.last %}
-union all
-{%- endif %}
+    {%- if not loop.first %}
+        union all
+    {%- endif %}
+    select
+        '{{ source_table }}' as source_table,
+        source_row_number,
+        record_key,
+        rejection_reason,
+        rejection_column,
+        raw_record
+    from {{ ref(model ~ '_checked') }}
+    where rejection_reason is not null
 {%- endfor %}

@@ -1,2 +1,2 @@
--- Every row of raw accounting_bookings judged once against staging_rules('accounting_bookings') (macros/staging).
+-- Raw accounting_bookings, every row judged once (macros/staging).
 {{ staging_checked('accounting_bookings') }}

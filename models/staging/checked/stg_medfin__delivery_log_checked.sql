@@ -1,2 +1,2 @@
--- Every row of raw delivery_log judged once against staging_rules('delivery_log') (macros/staging).
+-- Raw delivery_log, every row judged once (macros/staging).
 {{ staging_checked('delivery_log') }}

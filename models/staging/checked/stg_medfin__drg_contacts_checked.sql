@@ -1,2 +1,2 @@
--- Every row of raw drg_contacts judged once against staging_rules('drg_contacts') (macros/staging).
+-- Raw drg_contacts, every row judged once (macros/staging).
 {{ staging_checked('drg_contacts') }}

@@ -1,2 +1,2 @@
--- Every row of raw drg_courses judged once against staging_rules('drg_courses') (macros/staging).
+-- Raw drg_courses, every row judged once (macros/staging).
 {{ staging_checked('drg_courses') }}

@@ -1,2 +1,2 @@
--- Every row of raw drg_diagnoses judged once against staging_rules('drg_diagnoses') (macros/staging).
+-- Raw drg_diagnoses, every row judged once (macros/staging).
 {{ staging_checked('drg_diagnoses') }}

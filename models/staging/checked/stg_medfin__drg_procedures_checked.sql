@@ -1,2 +1,2 @@
--- Every row of raw drg_procedures judged once against staging_rules('drg_procedures') (macros/staging).
+-- Raw drg_procedures, every row judged once (macros/staging).
 {{ staging_checked('drg_procedures') }}

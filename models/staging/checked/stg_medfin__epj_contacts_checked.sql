@@ -1,2 +1,2 @@
--- Every row of raw epj_contacts judged once against staging_rules('epj_contacts') (macros/staging).
+-- Raw epj_contacts, every row judged once (macros/staging).
 {{ staging_checked('epj_contacts') }}

@@ -1,2 +1,2 @@
--- Every row of raw full_financing_events judged once against staging_rules('full_financing_events') (macros/staging).
+-- Raw full_financing_events, every row judged once (macros/staging).
 {{ staging_checked('full_financing_events') }}

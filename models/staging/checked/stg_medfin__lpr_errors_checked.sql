@@ -1,2 +1,2 @@
--- Every row of raw lpr_error_list judged once against staging_rules('lpr_error_list') (macros/staging).
+-- Raw lpr_error_list, every row judged once (macros/staging).
 {{ staging_checked('lpr_error_list') }}

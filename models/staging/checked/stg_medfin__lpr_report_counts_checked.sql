@@ -1,2 +1,2 @@
--- Every row of raw lpr_report_counts judged once against staging_rules('lpr_report_counts') (macros/staging).
+-- Raw lpr_report_counts, every row judged once (macros/staging).
 {{ staging_checked('lpr_report_counts') }}

@@ -1,2 +1,2 @@
--- Every row of raw persons judged once against staging_rules('persons') (macros/staging).
+-- Raw persons, every row judged once (macros/staging).
 {{ staging_checked('persons') }}

@@ -1,2 +1,2 @@
--- Every row of raw population judged once against staging_rules('population') (macros/staging).
+-- Raw population, every row judged once (macros/staging).
 {{ staging_checked('population') }}

@@ -1,2 +1,2 @@
--- Every row of raw practice_services judged once against staging_rules('practice_services') (macros/staging).
+-- Raw practice_services, every row judged once (macros/staging).
 {{ staging_checked('practice_services') }}

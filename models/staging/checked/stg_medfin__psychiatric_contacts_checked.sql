@@ -1,2 +1,2 @@
--- Every row of raw psychiatric_contacts judged once against staging_rules('psychiatric_contacts') (macros/staging).
+-- Raw psychiatric_contacts, every row judged once (macros/staging).
 {{ staging_checked('psychiatric_contacts') }}

@@ -1,2 +1,2 @@
--- Every row of raw residence judged once against staging_rules('residence') (macros/staging).
+-- Raw residence, every row judged once (macros/staging).
 {{ staging_checked('residence') }}
