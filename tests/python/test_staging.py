@@ -1,0 +1,507 @@
+"""Staging: every raw row is staged or quarantined, with the first rule it breaks.
+
+Each module fixture builds one tiny warehouse with `medfin.build.build` (validation, dbt seed, dbt
+build with every test) from a copy of the project that holds the staging models, their tests, the
+macros and the seeds, so that models of other layers still in progress cannot break these tests.
+Deliveries come from the generator (profiles `dirty`, `none`, `default`; `dirty` also as CSV) and
+one hand-planted delivery with one row per contract rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from deliveries import manifest_entry, write_manifest, write_parquet
+from medfin.build import build
+from medfin.contract import Table, load_contract
+from medfin.generate import generate_delivery
+
+MODELS = {
+    "persons": "stg_medfin__persons",
+    "residence": "stg_medfin__residence_periods",
+    "drg_courses": "stg_medfin__drg_courses",
+    "drg_contacts": "stg_medfin__drg_contacts",
+    "drg_diagnoses": "stg_medfin__drg_diagnoses",
+    "drg_procedures": "stg_medfin__drg_procedures",
+    "psychiatric_contacts": "stg_medfin__psychiatric_contacts",
+    "practice_services": "stg_medfin__practice_services",
+    "full_financing_events": "stg_medfin__full_financing_events",
+    "epj_contacts": "stg_medfin__epj_contacts",
+    "lpr_report_counts": "stg_medfin__lpr_report_counts",
+    "lpr_error_list": "stg_medfin__lpr_errors",
+    "accounting_bookings": "stg_medfin__accounting_bookings",
+    "population": "stg_medfin__population",
+    "delivery_log": "stg_medfin__delivery_log",
+}
+QUARANTINE = "stg_medfin__quarantine"
+CONTRACT = load_contract()
+REASONS = (
+    "null_key",
+    "missing_value",
+    "cpr_like_person_id",
+    "duplicate_key",
+    "invalid_code",
+    "negative_value",
+    "end_before_start",
+    "unknown_municipality",
+)
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def _staging_project(repo_root: Path, where: Path) -> Path:
+    project = where / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "tests" / "dbt").mkdir(parents=True)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(repo_root / name, project / name)
+    for folder in ("macros", "seeds", "models/staging", "tests/dbt/staging"):
+        shutil.copytree(repo_root / folder, project / folder)
+    return project
+
+
+@dataclass
+class Built:
+    delivery: Path
+    warehouse: Path
+    fmt: str
+    manifest: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.manifest = json.loads((self.delivery / "manifest.json").read_text(encoding="utf-8"))
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        return json.loads((self.delivery / "expected.json").read_text(encoding="utf-8"))
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def columns(self, model: str) -> list[tuple[str, str]]:
+        return self.query(
+            "select column_name, data_type from information_schema.columns"
+            f" where table_schema = 'staging' and table_name = '{model}' order by ordinal_position"
+        )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Path:
+    return _staging_project(repo_root, tmp_path_factory.mktemp("staging-project"))
+
+
+@pytest.fixture(scope="module")
+def build_delivery(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[Path, str], Built]:
+    def run(delivery: Path, name: str) -> Built:
+        warehouse = tmp_path_factory.mktemp(f"wh-{name}") / "medfin.duckdb"
+        result = build(delivery, warehouse, project=project)
+        return Built(delivery, warehouse, result.delivery.format)
+
+    return run
+
+
+def _generated(
+    tmp_path_factory: pytest.TempPathFactory,
+    build_delivery: Callable[[Path, str], Built],
+    defects: str,
+    fmt: str,
+) -> Built:
+    delivery = tmp_path_factory.mktemp(f"delivery-{defects}-{fmt}") / "delivery"
+    generate_delivery("tiny", (2021, 2021), 42, delivery, defects=defects, fmt=fmt, progress=False)
+    return build_delivery(delivery, f"{defects}-{fmt}")
+
+
+@pytest.fixture(scope="module")
+def dirty_parquet(
+    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
+) -> Built:
+    return _generated(tmp_path_factory, build_delivery, "dirty", "parquet")
+
+
+@pytest.fixture(scope="module")
+def dirty_csv(
+    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
+) -> Built:
+    return _generated(tmp_path_factory, build_delivery, "dirty", "csv")
+
+
+@pytest.fixture(scope="module")
+def none_parquet(
+    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
+) -> Built:
+    return _generated(tmp_path_factory, build_delivery, "none", "parquet")
+
+
+@pytest.fixture(scope="module")
+def default_parquet(
+    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
+) -> Built:
+    return _generated(tmp_path_factory, build_delivery, "default", "parquet")
+
+
+BUILDS = ("dirty_parquet", "dirty_csv", "none_parquet", "default_parquet")
+
+
+@pytest.fixture(params=BUILDS)
+def any_build(request: pytest.FixtureRequest) -> Built:
+    return request.getfixturevalue(request.param)
+
+
+# -- generated deliveries -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dirty_parquet", "dirty_csv"])
+def test_dirty_quarantine_holds_exactly_the_planted_rows(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    built: Built = request.getfixturevalue(name)
+    planted = built.expected["defects"]["malformed_rows"]["rows"]
+    assert planted, "the dirty profile plants malformed rows"
+    want = {(r["table"], r["row_number"], r["reason"], r["column"], r["key"]) for r in planted}
+    got = set(
+        built.query(
+            "select source_table, source_row_number, rejection_reason, rejection_column,"
+            f" record_key from staging.{QUARANTINE}"
+        )
+    )
+    assert got == want
+
+
+@pytest.mark.parametrize("name", ["none_parquet", "default_parquet"])
+def test_clean_profiles_quarantine_nothing(request: pytest.FixtureRequest, name: str) -> None:
+    built: Built = request.getfixturevalue(name)
+    assert built.query(f"select * from staging.{QUARANTINE}") == []
+
+
+def test_every_delivered_row_is_staged_or_quarantined_once(any_build: Built) -> None:
+    """Per raw table: source_row_number over staging + quarantine is exactly 1..manifest rows."""
+    for table, model in MODELS.items():
+        delivered = any_build.manifest["tables"].get(table, {}).get("rows", 0)
+        staged = any_build.query(
+            f"select count(*), count(distinct source_row_number), min(source_row_number),"
+            f" max(source_row_number) from (select source_row_number from staging.{model}"
+            f" union all select source_row_number from staging.{QUARANTINE}"
+            f" where source_table = '{table}')"
+        )[0]
+        if delivered:
+            assert staged == (delivered, delivered, 1, delivered), table
+        else:
+            assert staged[0] == 0, table
+
+
+def test_quarantined_rows_point_at_the_delivered_row(dirty_parquet: Built) -> None:
+    """raw_record is the delivered row that source_row_number names."""
+    rows = dirty_parquet.query(
+        f"select source_table, source_row_number, raw_record from staging.{QUARANTINE}"
+    )
+    assert rows
+    for table, row_number, raw_record in rows:
+        delivered = pq.read_table(dirty_parquet.delivery / f"{table}.parquet")
+        row = delivered.slice(row_number - 1, 1).to_pylist()[0]
+        record = json.loads(raw_record)
+        assert list(record) == list(row), table
+        assert {k: _jsonish(v) for k, v in row.items()} == record, (table, row_number)
+
+
+def _jsonish(value: Any) -> Any:
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def _all_rows(built: Built, model: str) -> list[tuple[Any, ...]]:
+    return sorted(built.query(f"select * from staging.{model}"), key=repr)
+
+
+def test_csv_and_parquet_stage_identically(dirty_parquet: Built, dirty_csv: Built) -> None:
+    assert dirty_parquet.fmt == "parquet"
+    assert dirty_csv.fmt == "csv"
+    for model in [*MODELS.values(), QUARANTINE]:
+        assert dirty_parquet.columns(model) == dirty_csv.columns(model), model
+        assert _all_rows(dirty_parquet, model) == _all_rows(dirty_csv, model), model
+
+
+# -- the interface and the documentation ------------------------------------------------------
+
+
+def _interface(repo_root: Path) -> dict[str, list[tuple[str, str | None]]]:
+    """docs/staging-interface.md: model -> [(column, type or None)]."""
+    text = (repo_root / "docs" / "staging-interface.md").read_text(encoding="utf-8")
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for model, spec in re.findall(r"^\| `(stg_medfin__\w+)` \| (.+) \|$", text, re.MULTILINE):
+        columns = []
+        for part in spec.split(", "):
+            words = re.sub(r" \(.*\)$", "", part).split(" ", 1)
+            columns.append((words[0], words[1].upper() if len(words) > 1 else None))
+        out[model] = columns
+    return out
+
+
+def test_staging_models_expose_the_interface(repo_root: Path, dirty_parquet: Built) -> None:
+    interface = _interface(repo_root)
+    assert set(interface) == {*MODELS.values(), QUARANTINE}
+    for model, columns in interface.items():
+        actual = dirty_parquet.columns(model)
+        assert [c for c, _ in actual] == [c for c, _ in columns], model
+        for (name, want), (_, got) in zip(columns, actual, strict=True):
+            if want is not None:
+                assert got == want, f"{model}.{name}"
+
+
+def test_every_staging_model_and_column_is_documented(
+    repo_root: Path, dirty_parquet: Built
+) -> None:
+    doc = yaml.safe_load(
+        (repo_root / "models" / "staging" / "_medfin__models.yml").read_text(encoding="utf-8")
+    )
+    documented = {m["name"]: m for m in doc["models"]}
+    built = {
+        r[0]
+        for r in dirty_parquet.query(
+            "select table_name from information_schema.tables where table_schema = 'staging'"
+        )
+    }
+    assert set(documented) == built
+    for name, model in documented.items():
+        assert model.get("description"), name
+        columns = [c["name"] for c in model["columns"]]
+        assert columns == [c for c, _ in dirty_parquet.columns(name)], name
+        assert all(c.get("description") for c in model["columns"]), name
+
+
+# -- one planted row per contract rule ----------------------------------------------------------
+
+
+@dataclass
+class Planted:
+    values: dict[str, Any]
+    reason: str | None  # None: the row must be staged
+    column: str | None = None
+    staged: dict[str, Any] | None = None  # staged values to check (staging column names)
+
+
+def _first(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:
+    return next(r for r in rows if all(r[k] == v for k, v in match.items()))
+
+
+def _base_rows(delivery: Path) -> dict[str, list[dict[str, Any]]]:
+    """Valid rows of a clean delivery that refer to each other (so relationship tests pass)."""
+    raw = {t.name: pq.read_table(delivery / f"{t.name}.parquet").to_pylist() for t in CONTRACT}
+    # The `none` profile lists no LPR errors.
+    raw["lpr_error_list"] = raw["lpr_error_list"] or [
+        {
+            "error_id": "E1",
+            "region_code": 1082,
+            "contact_id": None,
+            "error_code": "F1",
+            "listed_on": date(2022, 1, 31),
+        }
+    ]
+    with_diagnosis = {r["contact_id"] for r in raw["drg_diagnoses"]}
+    with_procedure = {r["contact_id"] for r in raw["drg_procedures"]}
+    contact = next(
+        r
+        for r in raw["drg_contacts"]
+        if r["contact_id"] in with_diagnosis and r["contact_id"] in with_procedure
+    )
+    base = {
+        "drg_contacts": [contact],
+        "drg_courses": [_first(raw["drg_courses"], course_id=contact["course_id"])],
+        "drg_diagnoses": [_first(raw["drg_diagnoses"], contact_id=contact["contact_id"])],
+        "drg_procedures": [_first(raw["drg_procedures"], contact_id=contact["contact_id"])],
+    }
+    for table in CONTRACT:
+        base.setdefault(table.name, raw[table.name][:1])
+    people = {rows[0]["person_id"] for rows in base.values() if rows and "person_id" in rows[0]}
+    base["persons"] = [r for r in raw["persons"] if r["person_id"] in people]
+    return base
+
+
+# The key column that makes a planted row's key unique, for tables with a composite key.
+FRESH_KEY_COLUMN = {
+    "population": "reference_date",
+    "lpr_report_counts": "activity_year",
+    "delivery_log": "system",
+}
+
+
+def _with_fresh_key(table: Table, row: dict[str, Any], i: int) -> dict[str, Any]:
+    """The row with a key no other planted row of the table has."""
+    row = dict(row)
+    if table.name == "population":
+        row["reference_date"] += timedelta(days=i)
+    elif table.name == "lpr_report_counts":
+        row["activity_year"] = 1950 + i
+    elif table.name == "delivery_log":
+        row["system"] = f"{row['system']} {i}"
+    elif table.key:
+        (key,) = table.key
+        row[key] = f"{row[key]}X{i}"
+    return row
+
+
+def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
+    """The contract's rules for one table, restated independently of the dbt macros."""
+    key = table.key or ()
+    names = table.column_names
+
+    def bad(column: str, value: Any, reason: str, **more: Any) -> Planted:
+        return Planted({**base, column: value, **more}, reason, column)
+
+    for col in table.columns:
+        if not col.nullable:
+            is_key = col.name in key or col.name.endswith("_id")
+            yield bad(col.name, None, "null_key" if is_key else "missing_value")
+        if col.allowed and col.name != "rehab_group":
+            yield bad(col.name, "ZZ", "invalid_code")
+        if col.pattern:
+            yield bad(col.name, "#1", "invalid_code")
+        if col.name in ("sor_code", "producing_sor_code"):
+            yield bad(col.name, "000000000000000", "invalid_code")
+        if col.name == "region_code":
+            yield bad(col.name, 1090, "invalid_code")
+        if col.name == "municipality_code":
+            yield bad(col.name, 999, "unknown_municipality")
+        if col.type == "money":
+            if col.name == "amount_dkk":  # corrections may be negative
+                yield Planted({**base, col.name: Decimal("-1.00")}, None)
+            else:
+                yield bad(col.name, Decimal("-0.01"), "negative_value")
+    if "person_id" in names:
+        yield bad("person_id", "0101901234", "cpr_like_person_id")
+        yield bad("person_id", "010190-1234", "cpr_like_person_id")
+    if key:
+        for _ in range(2):
+            yield Planted(dict(base), "duplicate_key", ", ".join(key))  # same fresh key, see below
+    ranges = {
+        "long_stay_days": [-1],
+        "quantity": [0, -2],
+        "reports": [-1],
+        "persons": [-1],
+        "age": [-1, 126],
+    }
+    for column, values in ranges.items():
+        if column in names:
+            for value in values:
+                yield bad(column, value, "negative_value")
+    before = {
+        "persons": ("birth_date", "death_date", timedelta(days=1)),
+        "residence": ("valid_from", "valid_to", timedelta(days=1)),
+        "drg_courses": ("course_start", "course_end", timedelta(minutes=1)),
+        "drg_contacts": ("start_ts", "end_ts", timedelta(minutes=1)),
+        "psychiatric_contacts": ("start_ts", "end_ts", timedelta(minutes=1)),
+    }
+    if table.name in before:
+        start, end, step = before[table.name]
+        yield bad(end, base[start] - step, "end_before_start")
+    if table.name == "full_financing_events":
+        rehab = "genoptraening_specialiseret"
+        yield bad("rehab_group", None, "invalid_code", category=rehab)
+        yield bad("rehab_group", "GEN9A", "invalid_code", category=rehab)
+        yield bad("rehab_group", "GEN1A", "invalid_code", category="hospice")
+        yield Planted(
+            {**base, "category": f" {rehab.upper()}", "rehab_group": "gen2a "},
+            None,
+            staged={"category": rehab, "rehab_group": "GEN2A"},
+        )
+    # Normalisation: surrounding spaces go, codes take the contract's case.
+    lowered = {
+        "sex": ("k ", "K"),
+        "contact_type": (" alca03", "ALCA03"),
+        "priority": ("ata1", "ATA1"),
+        "drg_code": (" 04ma14 ", "04MA14"),
+        "diagnosis_code": ("dj441", "DJ441"),
+        "provider_kind": ("Speciallaege", "speciallaege"),
+    }
+    for column, (raw, staged) in lowered.items():
+        if column in names:
+            yield Planted({**base, column: raw}, None, staged={column: staged})
+
+
+@pytest.fixture(scope="module")
+def planted(
+    none_parquet: Built,
+    tmp_path_factory: pytest.TempPathFactory,
+    build_delivery: Callable[[Path, str], Built],
+) -> tuple[Built, dict[str, list[Planted]]]:
+    delivery = tmp_path_factory.mktemp("delivery-planted") / "delivery"
+    delivery.mkdir()
+    base = _base_rows(none_parquet.delivery)
+    plants: dict[str, list[Planted]] = {}
+    entries = {}
+    for table in load_contract():
+        rows = [Planted(dict(r), None) for r in base[table.name]]
+        extra = list(_plants(table, rows[0].values))
+        # Each planted row gets a key of its own (the two duplicate_key rows share one), unless
+        # the column it breaks is the one that makes keys fresh.
+        fresh = FRESH_KEY_COLUMN.get(table.name) or (table.key[0] if table.key else None)
+        for i, plant in enumerate(extra, start=1):
+            if plant.reason == "duplicate_key":
+                plant.values = _with_fresh_key(table, plant.values, len(extra) + 1)
+            elif fresh is not None and plant.column != fresh:
+                plant.values = _with_fresh_key(table, plant.values, i)
+        rows += extra
+        path = delivery / f"{table.name}.parquet"
+        write_parquet(path, table, [p.values for p in rows])
+        entries[table.name] = manifest_entry(path, len(rows))
+        plants[table.name] = rows
+    write_manifest(delivery, entries)
+    return build_delivery(delivery, "planted"), plants
+
+
+def test_every_contract_rule_quarantines_its_row(
+    planted: tuple[Built, dict[str, list[Planted]]],
+) -> None:
+    built, plants = planted
+    quarantined = {
+        (t, n): (reason, column)
+        for t, n, reason, column in built.query(
+            "select source_table, source_row_number, rejection_reason, rejection_column"
+            f" from staging.{QUARANTINE}"
+        )
+    }
+    reasons_seen = set()
+    for table, rows in plants.items():
+        for number, plant in enumerate(rows, start=1):
+            where = f"{table} row {number}: {plant.values}"
+            if plant.reason is None:
+                assert (table, number) not in quarantined, (where, quarantined.get((table, number)))
+            else:
+                assert quarantined.get((table, number)) == (plant.reason, plant.column), where
+                reasons_seen.add(plant.reason)
+    assert reasons_seen == set(REASONS)
+    assert len(quarantined) == sum(p.reason is not None for r in plants.values() for p in r)
+
+
+def test_staged_codes_are_normalised(planted: tuple[Built, dict[str, list[Planted]]]) -> None:
+    built, plants = planted
+    checked = 0
+    for table, rows in plants.items():
+        for number, plant in enumerate(rows, start=1):
+            if plant.staged:
+                columns = ", ".join(plant.staged)
+                got = built.query(
+                    f"select {columns} from staging.{MODELS[table]}"
+                    f" where source_row_number = {number}"
+                )
+                assert got == [tuple(plant.staged.values())], (table, number)
+                checked += 1
+    assert checked >= 7
