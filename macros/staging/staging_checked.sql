@@ -50,7 +50,6 @@
         {{ exceptions.raise_compiler_error("staging_checked: no rules for '" ~ table ~ "'") }}
     {%- endif -%}
     {%- set key_not_null = key | join(' is not null and ') ~ ' is not null' -%}
-    {%- set key_hash = 'hash(' ~ (key | join(', ')) ~ ')' -%}
     {#-
         Duplicate keys need every key of the table before any row can be judged. From Parquet the
         key columns are read a second time (cheap: a column scan), so that the rows need not be
@@ -95,26 +94,15 @@ key_rows as not materialized (
 ),
 {%- endif %}
 
-duplicate_hashes as (
-    -- Hashes that occur more than once (grouping 64-bit hashes is cheaper than grouping strings)
-    select {{ key_hash }} as key_hash
-    from {{ key_relation }}
-    where {{ key_not_null }}
-    group by {{ key_hash }}
-    having count(*) > 1
-),
-
 duplicate_keys as (
-    -- The keys behind those hashes that do occur more than once (a hash collision does not)
+    -- Keys that occur more than once (rows with an incomplete key are null_key already)
     select
         {%- for column in key %}
         {{ column }} as duplicate_key_{{ loop.index }},
         {%- endfor %}
         true as is_duplicate_key
     from {{ key_relation }}
-    where
-        {{ key_not_null }}
-        and {{ key_hash }} in (select duplicate_hashes.key_hash from duplicate_hashes)
+    where {{ key_not_null }}
     group by {{ key | join(', ') }}
     having count(*) > 1
 ),
