@@ -2,6 +2,9 @@
 -- sex, age in completed years and co-financing age group on that date. resolution_issue says why
 -- a unit cannot be financed (it then goes to int_financing_quarantine, never to a null payer).
 -- Residence periods of a person never overlap (tested in staging), so the join adds no rows.
+-- A view: int_co_financing_lines materializes units, residence, age and rule in one pass.
+{{ config(materialized='view') }}
+
 with units as (
     select * from {{ ref('int_billing_units') }}
 ),

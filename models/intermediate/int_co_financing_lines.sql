@@ -1,14 +1,11 @@
--- One co-financing line per billing unit and matching rule: same area and provider kind, the
--- unit's age group or 'all', valid on the billing date, a cap unit that fits
--- (docs/financing-rules.md). Amount: least(round(share x basis, 2), cap). A correct rule seed gives
--- exactly one line per unit: fct_co_financing's key test fails on several, and units with none
--- go to int_financing_quarantine.
--- A view: fct_co_financing materializes it once; the quarantine reads only its keys.
-{{ config(materialized='view') }}
-
+-- Every billing unit with the rule that matches it: same area and provider kind, the unit's age
+-- group or 'all', valid on the billing date, a cap unit that fits (docs/financing-rules.md).
+-- Amount: least(round(share x basis, 2), cap). issue is null for a financeable unit; otherwise
+-- the resolution issue, or no_rule when no rule matches. A correct rule seed gives exactly one
+-- rule per unit (fct_co_financing's key test fails on several). fct_co_financing and
+-- int_financing_quarantine are filters of this one table, so the joins run once.
 with units as (
     select * from {{ ref('int_billing_units_resolved') }}
-    where resolution_issue is null
 )
 
 select
@@ -37,11 +34,16 @@ select
     rules.status as rule_status,
     {{ co_financing_amount('units.basis_dkk', 'rules.share', 'rules.cap_dkk') }}
         as co_financing_dkk,
-    coalesce(round(units.basis_dkk * rules.share, 2) > rules.cap_dkk, false) as is_capped
+    coalesce(round(units.basis_dkk * rules.share, 2) > rules.cap_dkk, false) as is_capped,
+    case
+        when units.resolution_issue is not null then units.resolution_issue
+        when rules.share is null then 'no_rule'
+    end as issue
 from units
-inner join {{ ref('int_co_financing_rules_by_year') }} as rules
+left join {{ ref('int_co_financing_rules_by_year') }} as rules
     on
-        units.rule_area = rules.area
+        units.resolution_issue is null
+        and units.rule_area = rules.area
         and coalesce(units.provider_kind, '') = rules.provider_key
         and coalesce(units.age_group, '') = rules.age_key
         and extract(year from units.billing_date) = rules.rule_year

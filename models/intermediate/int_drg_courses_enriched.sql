@@ -1,28 +1,16 @@
 -- One row per staged DRG course with what its contacts say about it: how many, whether any was
 -- an admission, whether all were virtual, and the hospital and priority of its first contact.
-with contacts as (
-    select * from {{ ref('int_drg_contacts_classified') }}
-),
-
-ranked as (
-    select
-        contacts.*,
-        row_number() over (
-            partition by contacts.course_id order by contacts.contact_start, contacts.contact_id
-        ) as contact_rank
-    from contacts
-),
-
-per_course as (
+-- min_by (DuckDB and Spark alike) picks the first contact's values in one aggregation pass.
+with per_course as (
     select
         course_id,
         count(*) as contacts,
         max(case when is_admission then 1 else 0 end) = 1 as is_admission,
         min(case when contact_type = 'ALCA03' then 1 else 0 end) = 1 as is_virtual,
-        max(case when contact_rank = 1 then hospital_code end) as hospital_code,
-        max(case when contact_rank = 1 then sor_code end) as first_sor_code,
-        max(case when contact_rank = 1 then is_acute end) as is_acute
-    from ranked
+        min_by(hospital_code, contact_start) as hospital_code,
+        min_by(sor_code, contact_start) as first_sor_code,
+        min_by(is_acute, contact_start) as is_acute
+    from {{ ref('int_drg_contacts_classified') }}
     group by course_id
 )
 

@@ -1,5 +1,8 @@
 -- Grain: one row per co-financed billing unit (DRG course, psychiatric contact, practice service):
 -- basis, the rule row it used (share, cap, validity, status), amount and whether the cap applied.
+-- A view: the 12 million rows of a region are materialized once, in int_co_financing_lines.
+{{ config(materialized='view') }}
+
 select
     billing_unit_type,
     billing_unit_id,
@@ -26,3 +29,4 @@ select
     co_financing_dkk,
     is_capped
 from {{ ref('int_co_financing_lines') }}
+where issue is null

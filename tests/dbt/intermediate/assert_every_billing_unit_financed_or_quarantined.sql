@@ -6,7 +6,7 @@ with units as (
     select
         billing_unit_type,
         count(*) as units
-    from {{ ref('int_billing_units_resolved') }}
+    from {{ ref('int_billing_units') }}
     group by billing_unit_type
     union all
     select
