@@ -127,3 +127,20 @@ def test_reported_municipality_disagreements_are_the_planted_ones() -> None:
     }
     want = {c["contact_id"] for c in b.expected["defects"]["municipality_mismatch"]["contacts"]}
     assert got == want and want
+
+
+def test_a_csv_delivery_gives_the_same_finance_figures() -> None:
+    """The whole project on Danish CSV (';', decimal comma) equals expected.json too."""
+    b = built("dirty", fmt="csv")
+    want = {
+        (r["municipality_code"], r["year"], r["area"]): (
+            r["billing_units"],
+            r["basis_ore"],
+            r["co_financing_ore"],
+        )
+        for r in b.expected["totals"]["co_financing"]
+    }
+    assert _co_financing(b) == want
+    assert b.query("select count(*) from staging.stg_medfin__quarantine") == [
+        (b.expected["defects"]["malformed_rows"]["count"],)
+    ]
