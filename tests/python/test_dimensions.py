@@ -1,16 +1,14 @@
 """The conformed dimensions in the built warehouse (core.dim_*), on a tiny synthetic delivery.
 
-The delivery is made with the `medfin generate` command and the warehouse with medfin.build.build,
-as a user would. The facts asserted are known independently of the SQL: Danish geography after the
-2027 reform, and calendar days checked by hand or against the `holidays` package directly.
+The warehouse is the session's shared tiny build (generate + medfin.build.build). The facts
+asserted are known independently of the SQL: Danish geography after the 2027 reform, and calendar
+days checked by hand or against the `holidays` package directly.
 """
 
 from __future__ import annotations
 
 import csv
 import importlib.util
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +19,7 @@ import duckdb
 import holidays
 import pytest
 
-from medfin.build import build
+from warehouses import built
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = REPO_ROOT / "seeds"
@@ -42,17 +40,10 @@ class Warehouse:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    root = tmp_path_factory.mktemp("dimensions")
-    delivery = root / "delivery"
-    medfin = Path(sys.executable).with_name("medfin")
-    subprocess.run(
-        [str(medfin), "generate", "--scale", "tiny", "--out", str(delivery), "--no-progress"],
-        check=True,
-        capture_output=True,
-    )
-    result = build(delivery, root / "medfin.duckdb")
-    return Warehouse(result.warehouse)
+def warehouse() -> Warehouse:
+    # The session's shared tiny build (tests/python/warehouses.py); the CLI path that makes it
+    # is covered by test_end_to_end.
+    return Warehouse(built("default").warehouse)
 
 
 def seed_rows(name: str) -> list[dict[str, str]]:
