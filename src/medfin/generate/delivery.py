@@ -51,6 +51,7 @@ from medfin.generate.hospital import (
 from medfin.generate.population import (
     MoveEvents,
     Persons,
+    Residence,
     Scope,
     build_residence,
     simulate_moves,
@@ -252,7 +253,9 @@ def _chunk(state: RunState, all_persons: Persons, c: int, lo: int, hi: int, n_to
     contacts = contacts.take(np.lexsort((contacts.start, contacts.course)))
     psych = psych.take(np.lexsort((psych.start, psych.person)))
     # Residence moves in the middle of some multi-contact courses (a known case for the tests).
-    planted = _plant_moves_during_courses(state, persons, moves, courses, contacts, lo, rng)
+    planted = _plant_moves_during_courses(
+        state, persons, moves, residence, courses, contacts, lo, rng
+    )
     residence = build_residence(persons, planted)
     c_age = completed_years(persons.birth[contacts.person], contacts.start // MINUTES_PER_DAY)
     diagnoses = simulate_diagnoses(persons, contacts, c_age, rng)
@@ -355,6 +358,7 @@ def _plant_moves_during_courses(
     state: RunState,
     persons: Persons,
     moves: MoveEvents,
+    residence: Residence,
     courses: Courses,
     contacts: Contacts,
     lo: int,
@@ -380,7 +384,7 @@ def _plant_moves_during_courses(
         + 1
         + np.floor(rng.random(len(pick)) * (last_start[pick] - first_day[pick])).astype(int)
     )
-    old = build_residence(persons, moves).at(courses.person[pick], first_day[pick])
+    old = residence.at(courses.person[pick], first_day[pick])
     new = state.scope.sample_municipalities(rng, len(pick))
     same = new == old
     pos = np.searchsorted(state.scope.municipalities, new[same])
