@@ -19,6 +19,7 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,8 @@ class Delivery:
     tables: dict[str, DeliveredTable]
     absent_optional: tuple[str, ...]
     warnings: list[str] = field(default_factory=list)
+    sha256_verified: bool = False
+    validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def delivery_id(self) -> str | None:
@@ -359,6 +362,7 @@ def validate_delivery(
         tables=tables,
         absent_optional=tuple(absent),
         warnings=warnings,
+        sha256_verified=verify_sha256,
     )
 
 
@@ -419,6 +423,7 @@ def stage_delivery(delivery: Delivery, target: Path) -> Path:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     _link(delivery.directory / MANIFEST_NAME, target / MANIFEST_NAME)
+    write_delivery_audit(delivery, target / AUDIT_NAME)
     ext = delivery.format
     for table in contract:
         dest = target / f"{table.name}.{ext}"
@@ -431,6 +436,58 @@ def stage_delivery(delivery: Delivery, target: Path) -> Path:
             with dest.open("w", encoding="utf-8", newline="") as fh:
                 fh.write(contract.csv_delimiter.join(table.column_names) + "\n")
     return target
+
+
+AUDIT_NAME = "_delivery_audit.csv"
+AUDIT_COLUMNS = (
+    "source_table",
+    "delivered",
+    "file_name",
+    "file_format",
+    "manifest_rows",
+    "sha256_manifest",
+    "sha256_status",
+    "delivery_id",
+    "extracted_at",
+    "period_from",
+    "period_to",
+    "validated_at",
+)
+
+
+def write_delivery_audit(delivery: Delivery, path: Path) -> None:
+    """What validation established about each contract table, for the warehouse to keep.
+
+    One row per contract table (source `medfin_build.delivery_audit`, read by
+    quality.row_conservation): whether it was delivered, the manifest's row count and checksum,
+    and whether the checksum was verified (`--skip-sha256` leaves it `not_checked`).
+    """
+    period = delivery.manifest.get("period") or {}
+    shared = {
+        "delivery_id": delivery.delivery_id or "",
+        "extracted_at": str(delivery.manifest.get("extracted_at") or ""),
+        "period_from": str(period.get("from") or ""),
+        "period_to": str(period.get("to") or ""),
+        "validated_at": delivery.validated_at.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for table in load_contract():
+            delivered = delivery.tables.get(table.name)
+            if delivered is None:
+                row = {"delivered": "false", "sha256_status": "not_delivered"}
+            else:
+                row = {
+                    "delivered": "true",
+                    "file_name": delivered.path.name,
+                    "manifest_rows": str(delivered.rows),
+                    "sha256_manifest": delivered.sha256.lower(),
+                    "sha256_status": "verified" if delivery.sha256_verified else "not_checked",
+                }
+            writer.writerow(
+                {"source_table": table.name, "file_format": delivery.format} | row | shared
+            )
 
 
 def _link(source: Path, dest: Path) -> None:
