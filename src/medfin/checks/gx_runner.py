@@ -48,6 +48,7 @@ from medfin.checks.suites import (
 
 CHECKED_BY = "great_expectations"
 THRESHOLDS_TABLE = "seeds.check_thresholds"
+DELIVERY_AUDIT = "staging.stg_medfin_build__delivery_audit"
 DATA_DOCS_SITE = "medfin"
 DATA_DOCS_FOLDER = "data_docs"
 REPORT_FILE = "quality-report.html"
@@ -283,6 +284,20 @@ def _earlier(
     return run_id, [CheckResult(*row) for row in rows]
 
 
+def _audited_delivery(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> str | None:
+    """The delivery id the build recorded in its delivery audit (a view over a file in the
+    build's work folder; None when that file is gone)."""
+    if DELIVERY_AUDIT not in tables:
+        return None
+    try:
+        row = con.execute(
+            f"select min(delivery_id) from {DELIVERY_AUDIT} where delivery_id is not null"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    return str(row[0]) if row and row[0] is not None else None
+
+
 # --------------------------------------------------------------------------- planning
 @dataclass
 class _Planned:
@@ -500,7 +515,8 @@ def run_checks(
 
     `run_id`: the build's run id when the build calls this as its publication gate (the report
     then also lists the rows that run already recorded); default a new id. `delivery_id`: default
-    the delivery of the latest build run recorded in quality.check_results. `record=False` leaves
+    the delivery of the latest build run recorded in quality.check_results, else the one in the
+    build's delivery audit (staging.stg_medfin_build__delivery_audit). `record=False` leaves
     quality.check_results untouched. Raises CheckError when the checks cannot run at all.
     """
     started = time.perf_counter()
@@ -519,8 +535,10 @@ def run_checks(
         thresholds = _thresholds(con, tables, today)
         earlier_run_id, earlier = _earlier(con, tables, given_run_id)
         plans = [_plan(con, suite, tables, thresholds, today) for suite in suites]
-    if delivery_id is None:
-        delivery_id = next((r.delivery_id for r in earlier if r.delivery_id), None)
+        if delivery_id is None:
+            delivery_id = next((r.delivery_id for r in earlier if r.delivery_id), None)
+        if delivery_id is None:
+            delivery_id = _audited_delivery(con, tables)
 
     report_dir.mkdir(parents=True, exist_ok=True)
     docs_index = _run_gx(warehouse, plans, report_dir / DATA_DOCS_FOLDER, run_id, run_at)
