@@ -350,8 +350,9 @@ def _plan(
         if not cells:
             return decide("not_applicable", f"no count column in schema {suite.schema}", 0)
         plan.query = "\nunion all\n".join(
-            f"select '{table}.{column}' as scope, cast(\"{column}\" as bigint) as value"
-            f" from {table}"
+            f"select {_literal(f'{table}.{column}')} as scope,"
+            f" cast({_quoted(column)} as bigint) as value"
+            f" from {'.'.join(_quoted(part) for part in table.split('.', 1))}"
             for table, column in cells
         )
     elif suite.batch is not None:
@@ -404,6 +405,14 @@ def _parameter(
     if value is None:
         raise LookupError(f"{THRESHOLDS_TABLE} row {check} has no {field}")
     return float(value)
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _plain(value: Any) -> Any:
