@@ -5,6 +5,11 @@
     apart from a changed rule. Seeds with validity periods apply when the period overlaps the year;
     yearly tariff seeds when their year is the activity year.
 -#}
+{#- year_start(year): 1 January of an integer year, as a date (portable: text, then cast). -#}
+{% macro year_start(year) -%}
+    cast({{ dbt.concat(["cast(" ~ year ~ " as " ~ dbt.type_string() ~ ")", "'-01-01'"]) }} as date)
+{%- endmacro %}
+
 {% macro _rule_text(columns) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
@@ -25,7 +30,7 @@
         'psychiatric_tariffs': ('year', ['r.kind', 'r.tariff_dkk']),
         'drg_catalogue': ('drg_year', ['r.drg_code', 'r.tariff_dkk', 'r.trim_point_days', 'r.long_stay_day_rate_dkk']),
     } -%}
-    {%- set year_start = "cast(" ~ dbt.concat(["cast(y.activity_year as " ~ dbt.type_string() ~ ")", "'-01-01'"]) ~ " as date)" -%}
+    {%- set first_day = year_start('y.activity_year') -%}
     {%- for seed, columns in periodic.items() %}
     select
         y.activity_year,
@@ -33,8 +38,8 @@
     from {{ years }} as y
     inner join {{ ref(seed) }} as r
         on
-            r.valid_from < {{ dbt.dateadd('year', 1, year_start) }}
-            and (r.valid_to is null or r.valid_to > {{ year_start }})
+            r.valid_from < {{ dbt.dateadd('year', 1, first_day) }}
+            and (r.valid_to is null or r.valid_to > {{ first_day }})
     union all
     {%- endfor %}
     {%- for seed, spec in yearly.items() %}

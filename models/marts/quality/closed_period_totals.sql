@@ -43,8 +43,7 @@ totals as (
 years as (
     select distinct
         totals.activity_year,
-        cast({{ dbt.concat(["cast(totals.activity_year as " ~ dbt.type_string() ~ ")", "'-01-01'"]) }} as date)
-            as year_start
+        {{ year_start('totals.activity_year') }} as year_start
     from totals
 ),
 

@@ -22,7 +22,8 @@ latest_golden as (
         golden.rules_fingerprint,
         golden.published_at,
         row_number() over (
-            partition by golden.figure, golden.municipality_code, golden.activity_year, golden.breakdown
+            partition by
+                golden.figure, golden.municipality_code, golden.activity_year, golden.breakdown
             order by golden.published_at desc
         ) as recency
     from {{ source('medfin_history', 'golden_figures') }} as golden
@@ -31,11 +32,15 @@ latest_golden as (
 ),
 
 golden as (
-    select * from latest_golden where recency = 1
+    select * from latest_golden
+    where recency = 1
 ),
 
 current_fingerprints as (
-    select distinct activity_year, rules_fingerprint from current_totals
+    select distinct
+        activity_year,
+        rules_fingerprint
+    from current_totals
 ),
 
 compared as (
@@ -78,6 +83,7 @@ select
     golden_rules_fingerprint,
     current_rules_fingerprint,
     golden_published_at,
+    in_current_build,
     case
         when golden_published_at is null then 'new'
         when
