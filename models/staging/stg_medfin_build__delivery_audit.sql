@@ -1,0 +1,17 @@
+-- What medfin's build established about each contract table before dbt ran (source
+-- medfin_build.delivery_audit, written by src/medfin/extract.py): one row per contract table.
+-- Typed and trimmed; an empty text field is null. Read by quality.row_conservation.
+select
+    trim(source_table) as source_table,
+    delivered,
+    nullif(trim(file_name), '') as file_name,
+    lower(trim(file_format)) as file_format,
+    cast(manifest_rows as bigint) as manifest_rows,
+    lower(nullif(trim(sha256_manifest), '')) as sha256_manifest,
+    trim(sha256_status) as sha256_status,
+    nullif(trim(delivery_id), '') as delivery_id,
+    cast(extracted_at as {{ dbt.type_timestamp() }}) as extracted_at,
+    cast(period_from as date) as period_from,
+    cast(period_to as date) as period_to,
+    cast(validated_at as {{ dbt.type_timestamp() }}) as validated_at
+from {{ source('medfin_build', 'delivery_audit') }}
