@@ -162,6 +162,70 @@ def generate(
     console.print(f"[green]wrote[/] {out}", highlight=False)
 
 
+@app.command()
+def check(
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="DuckDB file to check [default: $MEDFIN_WAREHOUSE or warehouse/medfin.duckdb].",
+        ),
+    ] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-dir",
+            help="Folder for data_docs/ and quality-report.html"
+            " [default: <warehouse stem>.checks next to the warehouse].",
+        ),
+    ] = None,
+) -> None:
+    """Run the Great Expectations suites (expectations/) against a built warehouse.
+
+    Prints the results, writes GX Data Docs and a self-contained quality report, appends the
+    results to quality.check_results, and exits 1 when a fatal or error check fails.
+    """
+    from medfin.build import default_warehouse
+    from medfin.checks.gx_runner import CheckError, run_checks
+    from medfin.checks.report import WIDE, notes, results_table
+    from medfin.checks.suites import SuiteError
+    from medfin.project import ProjectNotFoundError
+
+    try:
+        run = run_checks(warehouse or default_warehouse(), report_dir)
+    except (CheckError, SuiteError, ProjectNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(results_table(run, console.width))
+    if console.width < WIDE:
+        for note in notes(run):
+            console.print(f"  {note}", highlight=False, soft_wrap=True)
+    tally = ", ".join(
+        f"{sum(r.status == s for r in run.results)} {s}"
+        for s in ("passed", "failed", "error", "not_applicable")
+    )
+    console.print(
+        f"{tally}; {run.recorded} rows appended to quality.check_results (run {run.run_id})"
+        f" in {run.seconds:.1f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if run.data_docs_index is not None:
+        console.print(f"Data Docs: {run.data_docs_index}", highlight=False, soft_wrap=True)
+    console.print(f"quality report: {run.report}", highlight=False, soft_wrap=True)
+    if run.blocking_outcomes:
+        for outcome in run.blocking_outcomes:
+            r = outcome.result
+            what = "could not run" if r.status == "error" else "failed"
+            why = f": {outcome.detail}" if outcome.detail else ""
+            err.print(
+                f"[bold red]{r.severity} check {what}:[/] {r.check_name} on {r.scope}{why};"
+                f" look at {r.where_to_look or r.scope}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        raise typer.Exit(code=1)
+
+
 bench_app = typer.Typer(help="Benchmarks reported against a baseline measured in the same run.")
 app.add_typer(bench_app, name="bench")
 

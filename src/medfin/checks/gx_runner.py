@@ -1,0 +1,624 @@
+"""Run the expectation suites (`expectations/`) against a built warehouse with Great Expectations.
+
+`run_checks(warehouse)` reads the thresholds (seeds.check_thresholds) and reference sets it needs,
+validates every suite through GX's SQL datasource (DuckDB via duckdb-engine, an ephemeral GX
+context: no project folder, analytics off, no network), writes GX's Data Docs and medfin's own
+self-contained quality report, and appends one row per expectation to quality.check_results.
+
+    <warehouse stem>.checks/data_docs/index.html     GX Data Docs (styled from CDNs, so unstyled
+                                                     offline)
+    <warehouse stem>.checks/quality-report.html      every check result, one file, no network
+
+A check that cannot run (its table is missing, a threshold is missing, GX raised) is recorded with
+status `error`; a fatal or error check that failed or errored blocks publication (`CheckRun.ok`).
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from medfin.checks.history import (
+    CHECK_RESULTS,
+    CHECK_RESULTS_COLUMNS,
+    CheckResult,
+    blocking,
+    record_results,
+)
+from medfin.checks.suites import (
+    Suite,
+    is_count_column,
+    load_suites,
+    parameters,
+    seed_parameter,
+)
+
+CHECKED_BY = "great_expectations"
+THRESHOLDS_TABLE = "seeds.check_thresholds"
+DATA_DOCS_SITE = "medfin"
+DATA_DOCS_FOLDER = "data_docs"
+REPORT_FILE = "quality-report.html"
+_DUCKDB_DIALECT = "duckdb"
+
+
+class CheckError(RuntimeError):
+    """The checks could not run at all (no warehouse, file locked, GX internals changed)."""
+
+
+# --------------------------------------------------------------------------- GX on DuckDB
+class _DialectName(str):
+    """A dialect name usable where GX expects a `GXSqlDialect` member (it reads `.value`)."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def keep_duckdb_connection_open() -> None:
+    """Make GX 1.24 keep one SQLAlchemy connection open for DuckDB, as it does for SQLite.
+
+    Why: GX's `SqlAlchemyExecutionEngine.execute_query` runs each metric query inside
+    `with self.get_connection() as connection:` and calls `.fetchall()` on the result only after
+    the block has closed the connection. Most drivers have buffered the rows by then; duckdb-engine
+    has not, so every metric comes back empty and *every* expectation fails with an empty result
+    ("list index out of range"), passing ones included. GX keeps a single, persistent connection
+    (StaticPool, never closed by `get_connection`) only for the dialects in the module-level tuple
+    `_PERSISTED_CONNECTION_DIALECTS`; adding DuckDB there makes results readable. It must run
+    before the datasource's execution engine is created (the pool is chosen then).
+
+    GX compares the tuple's members with the engine's dialect name (`name in tuple`) and reads
+    `member.value` when matching a connection string, so the added member is a str with `.value`.
+    Idempotent. Raises CheckError when GX's internals no longer look as expected: then this
+    workaround must be revisited (see ../TOOLING-NOTES "Great Expectations 1.24 on DuckDB").
+    """
+    try:
+        from great_expectations.execution_engine import sqlalchemy_execution_engine as module
+    except ImportError as exc:  # pragma: no cover - great-expectations is a dependency
+        raise CheckError(f"great_expectations cannot be imported: {exc}") from exc
+    dialects = getattr(module, "_PERSISTED_CONNECTION_DIALECTS", None)
+    engine_class = getattr(module, "SqlAlchemyExecutionEngine", None)
+    if (
+        not isinstance(dialects, tuple)
+        or not callable(getattr(module, "_dialect_requires_persisted_connection", None))
+        or not callable(getattr(engine_class, "get_connection", None))
+    ):
+        raise CheckError(
+            "great_expectations changed: sqlalchemy_execution_engine no longer has the tuple"
+            " _PERSISTED_CONNECTION_DIALECTS (and _dialect_requires_persisted_connection) that"
+            " medfin extends so GX keeps one DuckDB connection open; without it every expectation"
+            " fails on an empty result. Revisit medfin.checks.gx_runner.keep_duckdb_connection_open"
+            " for this GX version."
+        )
+    if any(dialect == _DUCKDB_DIALECT for dialect in dialects):
+        return
+    module._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DialectName(_DUCKDB_DIALECT))
+
+
+def _gx_context(docs_dir: Path) -> Any:
+    """An ephemeral GX context: in-memory stores, no analytics, no progress bars, one docs site."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        data_docs_sites={
+            DATA_DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _duckdb_url(warehouse: Path) -> str:
+    from sqlalchemy.engine import URL
+
+    return URL.create("duckdb", database=str(warehouse)).render_as_string(hide_password=False)
+
+
+def _close_datasource(datasource: Any) -> None:
+    """Close GX's DuckDB connections so the warehouse can be opened again in this process."""
+    engine = getattr(datasource, "_execution_engine", None)
+    if engine is not None:
+        connection = getattr(engine, "_connection", None)
+        if connection is not None:
+            connection.close()
+            engine._connection = None
+        engine.engine.dispose()
+    sa_engine = getattr(datasource, "_engine", None)
+    if sa_engine is not None:
+        sa_engine.dispose()
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's result: the recorded row plus what the report shows besides it."""
+
+    suite: str
+    expectation: str  # GX expectation type
+    description: str
+    detail: str
+    result: CheckResult
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    run_id: str
+    run_at: datetime
+    delivery_id: str | None
+    warehouse: Path
+    report_dir: Path
+    outcomes: tuple[Outcome, ...]
+    earlier: tuple[CheckResult, ...]  # rows of the build run already in quality.check_results
+    earlier_run_id: str | None
+    recorded: int
+    seconds: float
+    data_docs_index: Path | None
+
+    @property
+    def results(self) -> list[CheckResult]:
+        return [o.result for o in self.outcomes]
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        """GX checks that stop publication: fatal/error and failed or could not run."""
+        return blocking(self.results)
+
+    @property
+    def blocking_outcomes(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result.blocks_publication]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+    @property
+    def report(self) -> Path:
+        return self.report_dir / REPORT_FILE
+
+
+def default_report_dir(warehouse: Path) -> Path:
+    """`warehouse/medfin.duckdb` -> `warehouse/medfin.checks`."""
+    return warehouse.with_name(f"{warehouse.stem}.checks")
+
+
+def new_run_id(run_at: datetime) -> str:
+    return f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+# --------------------------------------------------------------------------- the warehouse
+@contextmanager
+def _connect(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:
+        raise CheckError(f"cannot open the warehouse {warehouse}: {exc}") from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """schema.table -> [(column, data type)] for every table and view of the warehouse."""
+    rows = con.execute(
+        "select schema_name || '.' || table_name, column_name, data_type from duckdb_columns()"
+        " where database_name = current_database() and not internal"
+        " order by schema_name, table_name, column_index"
+    ).fetchall()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        tables.setdefault(table, []).append((column, data_type))
+    return tables
+
+
+def _thresholds(
+    con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any], on: date
+) -> dict[str, dict[str, Any]]:
+    """The catalogue rows valid on `on`, by check name."""
+    if THRESHOLDS_TABLE not in tables:
+        return {}
+    cursor = con.execute(
+        "select check_name, check_level, category, context, severity, threshold_share,"
+        " lower_bound, upper_bound from seeds.check_thresholds"
+        " where valid_from <= ? and (valid_to is null or valid_to > ?)"
+        " order by valid_from",
+        [on, on],
+    )
+    names = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def _earlier(
+    con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any], run_id: str | None
+) -> tuple[str | None, list[CheckResult]]:
+    """The rows of this run already recorded (run_id given) or of the latest build run."""
+    if CHECK_RESULTS not in tables:
+        return None, []
+    recorded = {c for c, _ in tables[CHECK_RESULTS]}
+    if not set(CHECK_RESULTS_COLUMNS) <= recorded:
+        return None, []
+    if run_id is None:
+        latest = con.execute(
+            f"select run_id from {CHECK_RESULTS} where checked_by <> ?"
+            " order by run_at desc limit 1",
+            [CHECKED_BY],
+        ).fetchone()
+        if latest is None:
+            return None, []
+        run_id = str(latest[0])
+    order = "case severity when 'fatal' then 0 when 'error' then 1 else 2 end, status, check_name"
+    rows = con.execute(
+        f"select {', '.join(CHECK_RESULTS_COLUMNS)} from {CHECK_RESULTS}"
+        f" where run_id = ? and checked_by <> ? order by {order}",
+        [run_id, CHECKED_BY],
+    ).fetchall()
+    return run_id, [CheckResult(*row) for row in rows]
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass
+class _Planned:
+    """One expectation of a suite: run by GX (status None) or decided without it."""
+
+    suite: Suite
+    index: int
+    expectation: dict[str, Any]
+    status: str | None = None
+    detail: str = ""
+    violating: int | None = None
+    denominator: int | None = None
+    gx_result: Any = None
+
+
+@dataclass
+class _SuitePlan:
+    suite: Suite
+    query: str | None
+    parameters: dict[str, Any]
+    items: list[_Planned]
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    tables: Mapping[str, list[tuple[str, str]]],
+    thresholds: Mapping[str, Mapping[str, Any]],
+    on: date,
+) -> _SuitePlan:
+    items = [_Planned(suite, i, e) for i, e in enumerate(suite.expectations)]
+    plan = _SuitePlan(suite, None, {}, items)
+
+    def decide(status: str, detail: str, denominator: int | None = None) -> _SuitePlan:
+        for item in items:
+            if item.status is None:
+                item.status, item.detail, item.denominator = status, detail, denominator
+        return plan
+
+    if suite.batch == "count_cells":
+        cells = [
+            (table, column)
+            for table, columns in tables.items()
+            if table.split(".")[0] == suite.schema
+            for column, data_type in columns
+            if is_count_column(column, data_type, suite.count_columns)
+        ]
+        if not any(t.split(".")[0] == suite.schema for t in tables):
+            return decide("not_applicable", f"no table in schema {suite.schema} yet", 0)
+        if not cells:
+            return decide("not_applicable", f"no count column in schema {suite.schema}", 0)
+        plan.query = "\nunion all\n".join(
+            f"select '{table}.{column}' as scope, cast(\"{column}\" as bigint) as value"
+            f" from {table}"
+            for table, column in cells
+        )
+    elif suite.batch is not None:
+        return decide("error", f"unknown batch kind {suite.batch!r} in {suite.path.name}")
+    else:
+        if suite.table not in tables:
+            return decide("error", f"table {suite.table} does not exist in the warehouse")
+        plan.query = suite.batch_query()
+
+    for item in items:
+        for name in parameters(item.expectation):
+            try:
+                plan.parameters[name] = _parameter(con, suite, name, thresholds, on)
+            except LookupError as exc:
+                item.status, item.detail = "error", str(exc)
+    return plan
+
+
+def _parameter(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    name: str,
+    thresholds: Mapping[str, Mapping[str, Any]],
+    on: date,
+) -> Any:
+    if name in suite.value_sets:
+        value_set = suite.value_sets[name]
+        try:
+            values = [_plain(r[0]) for r in con.execute(value_set.sql()).fetchall()]
+        except duckdb.Error as exc:
+            raise LookupError(f"value set {name}: {exc}") from None
+        if not values:
+            raise LookupError(f"value set {name}: {value_set.table}.{value_set.column} is empty")
+        return values
+    parsed = seed_parameter(name)
+    if parsed is None:  # load_suite refuses such suites; kept for a suite built in code
+        raise LookupError(f"unknown $PARAMETER {name}")
+    check, field = parsed
+    row = thresholds.get(check)
+    if row is None:
+        raise LookupError(f"{THRESHOLDS_TABLE} has no row for {check} valid on {on}")
+    if field == "threshold_share":
+        return float(row["threshold_share"] or 0.0)  # empty = 0 (the seed's documentation)
+    lower, upper = row.get("lower_bound"), row.get("upper_bound")
+    if field == "values":
+        if lower is None or upper is None:
+            raise LookupError(f"{THRESHOLDS_TABLE} row {check} needs lower_bound and upper_bound")
+        return list(range(int(lower), int(upper) + 1))
+    value = row.get(field)
+    if value is None:
+        raise LookupError(f"{THRESHOLDS_TABLE} row {check} has no {field}")
+    return float(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+# --------------------------------------------------------------------------- running GX
+def _run_gx(
+    warehouse: Path,
+    plans: Sequence[_SuitePlan],
+    docs_dir: Path,
+    run_id: str,
+    run_at: datetime,
+) -> Path | None:
+    """Validate every runnable expectation; fill `gx_result` (or an error) on each item."""
+    runnable = [p for p in plans if any(item.status is None for item in p.items)]
+    keep_duckdb_connection_open()
+    if docs_dir.exists():
+        shutil.rmtree(docs_dir)
+    context = _gx_context(docs_dir)
+
+    import great_expectations as gx
+    from great_expectations.core.expectation_suite import expectationSuiteSchema
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    datasource = None
+    try:
+        datasource = context.data_sources.add_sql(
+            name="warehouse", connection_string=_duckdb_url(warehouse)
+        )
+        for plan in runnable:
+            items = [item for item in plan.items if item.status is None]
+            raw = copy.deepcopy(plan.suite.raw)
+            raw["expectations"] = [copy.deepcopy(item.expectation) for item in items]
+            raw.pop("id", None)
+            try:
+                suite = context.suites.add(gx.ExpectationSuite(**expectationSuiteSchema.load(raw)))
+                asset = datasource.add_query_asset(name=plan.suite.name, query=plan.query)
+                batch = asset.add_batch_definition_whole_table("whole table")
+                validation = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=plan.suite.name, data=batch, suite=suite)
+                )
+                result_format: dict[str, Any] = {"result_format": "SUMMARY"}
+                if plan.suite.index_columns:
+                    result_format["unexpected_index_column_names"] = list(plan.suite.index_columns)
+                validated = validation.run(
+                    expectation_parameters=plan.parameters,
+                    result_format=result_format,
+                    run_id=RunIdentifier(run_name=run_id, run_time=run_at),
+                )
+            except Exception as exc:  # GX raises many kinds; the suite is recorded as `error`
+                for item in items:
+                    item.status, item.detail = "error", _first_line(f"{type(exc).__name__}: {exc}")
+                continue
+            by_id = {r.expectation_config.id: r for r in validated.results}
+            for item, expectation in zip(items, suite.expectations, strict=True):
+                item.gx_result = by_id.get(expectation.id)
+                if item.gx_result is None:
+                    item.status, item.detail = "error", "GX returned no result"
+        index = context.build_data_docs(site_names=[DATA_DOCS_SITE]).get(DATA_DOCS_SITE)
+    finally:
+        if datasource is not None:
+            _close_datasource(datasource)
+        del context, datasource
+        gc.collect()  # frees the DuckDB database GX opened, so it can be opened again here
+    index_path = docs_dir / "index.html"
+    return index_path if index and index_path.exists() else None
+
+
+def _first_line(text: str, limit: int = 400) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _exception_message(gx_result: Any) -> str | None:
+    info = getattr(gx_result, "exception_info", None) or {}
+    if info.get("raised_exception"):
+        return str(info.get("exception_message") or "GX raised an exception")
+    for value in info.values():
+        if isinstance(value, Mapping) and value.get("raised_exception"):
+            return str(value.get("exception_message") or "GX raised an exception")
+    return None
+
+
+def _describe_unexpected(result: Mapping[str, Any], limit: int = 5) -> str:
+    indexed = result.get("partial_unexpected_index_list") or []
+    if indexed:
+        shown = [", ".join(f"{k}={_plain(v)}" for k, v in row.items()) for row in indexed[:limit]]
+    else:
+        shown = [repr(_plain(v)) for v in (result.get("partial_unexpected_list") or [])[:limit]]
+    count = result.get("unexpected_count")
+    more = f" (and {count - len(shown)} more)" if count and count > len(shown) else ""
+    return "; ".join(shown) + more
+
+
+# --------------------------------------------------------------------------- the API
+def run_checks(
+    warehouse: Path,
+    report_dir: Path | None = None,
+    *,
+    run_id: str | None = None,
+    delivery_id: str | None = None,
+    record: bool = True,
+    suites_dir: Path | None = None,
+) -> CheckRun:
+    """Run every expectation suite against `warehouse`; record and report the results.
+
+    `run_id`: the build's run id when the build calls this as its publication gate (the report
+    then also lists the rows that run already recorded); default a new id. `delivery_id`: default
+    the delivery of the latest build run recorded in quality.check_results. `record=False` leaves
+    quality.check_results untouched. Raises CheckError when the checks cannot run at all.
+    """
+    started = time.perf_counter()
+    warehouse = Path(warehouse).resolve()
+    if not warehouse.is_file():
+        raise CheckError(f"no warehouse at {warehouse} (build one with `medfin build`)")
+    report_dir = Path(report_dir).resolve() if report_dir else default_report_dir(warehouse)
+    suites = load_suites(suites_dir)
+    run_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    given_run_id = run_id
+    run_id = run_id or new_run_id(run_at)
+    today = run_at.date()
+
+    with _connect(warehouse) as con:
+        tables = _tables(con)
+        thresholds = _thresholds(con, tables, today)
+        earlier_run_id, earlier = _earlier(con, tables, given_run_id)
+        plans = [_plan(con, suite, tables, thresholds, today) for suite in suites]
+    if delivery_id is None:
+        delivery_id = next((r.delivery_id for r in earlier if r.delivery_id), None)
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    docs_index = _run_gx(warehouse, plans, report_dir / DATA_DOCS_FOLDER, run_id, run_at)
+
+    outcomes = tuple(
+        _outcome(item, thresholds, run_id, run_at, delivery_id)
+        for plan in plans
+        for item in plan.items
+    )
+    recorded = 0
+    if record:
+        with _connect(warehouse) as con:
+            recorded = record_results(con, [o.result for o in outcomes])
+
+    run = CheckRun(
+        run_id=run_id,
+        run_at=run_at,
+        delivery_id=delivery_id,
+        warehouse=warehouse,
+        report_dir=report_dir,
+        outcomes=outcomes,
+        earlier=tuple(earlier),
+        earlier_run_id=earlier_run_id,
+        recorded=recorded,
+        seconds=time.perf_counter() - started,
+        data_docs_index=docs_index,
+    )
+    from medfin.checks.report import write_report
+
+    write_report(run)
+    return replace(run, seconds=time.perf_counter() - started)
+
+
+def _outcome(
+    item: _Planned,
+    thresholds: Mapping[str, Mapping[str, Any]],
+    run_id: str,
+    run_at: datetime,
+    delivery_id: str | None,
+) -> Outcome:
+    meta = item.expectation.get("meta") or {}
+    check_name = str(meta["check_name"])
+    catalogue = thresholds.get(check_name) or {}
+
+    def field(name: str) -> Any:
+        return catalogue.get(name) or meta.get(name)
+
+    status, detail = item.status, item.detail
+    violating, denominator = item.violating, item.denominator
+    where_to_look = str(meta.get("where_to_look") or "")
+    if status is None:
+        result = dict(item.gx_result.result or {})
+        message = _exception_message(item.gx_result)
+        if message is not None:
+            status, detail = "error", _first_line(message)
+        else:
+            status = "passed" if item.gx_result.success else "failed"
+            denominator = result.get("element_count")
+            violating = result.get("unexpected_count")
+            if violating is None and denominator is not None:
+                violating = 0 if item.gx_result.success else None
+            if status == "failed":
+                detail = _describe_unexpected(result)
+                scopes = sorted(
+                    {
+                        str(row["scope"])
+                        for row in result.get("partial_unexpected_index_list") or []
+                        if "scope" in row
+                    }
+                )
+                if scopes:
+                    where_to_look = f"{', '.join(scopes)}: {where_to_look}"
+    share = violating / denominator if violating is not None and denominator else None
+    threshold = catalogue.get("threshold_share") if catalogue else None
+    if catalogue and threshold is None:
+        threshold = 0.0
+    row = CheckResult(
+        run_id=run_id,
+        run_at=run_at,
+        delivery_id=delivery_id,
+        checked_by=CHECKED_BY,
+        check_name=check_name,
+        check_level=field("check_level"),
+        category=field("category"),
+        context=field("context"),
+        severity=str(field("severity")),
+        scope=item.suite.scope(item.expectation),
+        violating_rows=violating,
+        denominator_rows=denominator,
+        violating_share=share,
+        threshold_share=threshold,
+        status=str(status),
+        where_to_look=where_to_look or None,
+    )
+    return Outcome(
+        suite=item.suite.name,
+        expectation=str(item.expectation.get("type")),
+        description=str(item.expectation.get("description") or ""),
+        detail=detail,
+        result=row,
+    )
