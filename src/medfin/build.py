@@ -1,12 +1,21 @@
-"""Build the warehouse from a delivery: validate it, then run dbt through its programmatic runner.
+"""Build the warehouse from a delivery: validate it, run dbt, record every check, and publish the
+new warehouse only when no fatal or error check failed (the publication gate, DATA-QUALITY.md).
 
 Layout next to the warehouse file (default `warehouse/medfin.duckdb`):
 
-    warehouse/medfin.duckdb        the DuckDB database dbt builds
-    warehouse/medfin.duckdb.tmp/   DuckDB spill folder (profiles.yml)
-    warehouse/medfin.work/delivery symlinks to the delivered files + empty optional tables
+    warehouse/medfin.duckdb                  the published warehouse (what readers open)
+    warehouse/medfin.checks/                 Great Expectations Data Docs and the quality report
+    warehouse/medfin.work/delivery/          symlinks to the delivered files + empty optional
+                                             tables + _delivery_audit.csv
+    warehouse/medfin.work/candidate.duckdb   the new warehouse while it is built and checked
+    warehouse/medfin.work/target/, logs/     dbt's artifacts and log of the last build
 
-DuckDB does not create the folder of its database file, so the build creates it.
+dbt builds the candidate, never the published file: readers keep the last good warehouse while a
+build runs (DuckDB locks a file that is open for writing), and a build that fails its checks
+leaves it untouched. The history tables (quality.check_results, quality.golden_figures) are
+copied from the published warehouse into the candidate first, so history survives every build.
+Publication is one atomic rename. DuckDB does not create the folder of its database file, so the
+build creates it.
 """
 
 from __future__ import annotations
@@ -19,16 +28,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from medfin.checks import dbt_results, golden, history
+from medfin.checks.history import CheckResult
 from medfin.contract import DELIVERY_ENV, DELIVERY_FORMAT_ENV
 from medfin.extract import Delivery, stage_delivery, validate_delivery
 from medfin.project import project_dir
 
 WAREHOUSE_ENV = "MEDFIN_WAREHOUSE"
 DEFAULT_WAREHOUSE = Path("warehouse/medfin.duckdb")
+CANDIDATE_NAME = "candidate.duckdb"
 
 
 class BuildError(RuntimeError):
-    """dbt failed; the message says which step and which nodes."""
+    """dbt failed or a check stopped publication; the message says which and where to look.
+
+    `candidate` is the unpublished warehouse of the failed build (None when dbt never started),
+    `failed_checks` the checks that stopped publication.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        candidate: Path | None = None,
+        failed_checks: Sequence[CheckResult] = (),
+    ) -> None:
+        super().__init__(message)
+        self.candidate = candidate
+        self.failed_checks = list(failed_checks)
 
 
 @dataclass(frozen=True)
@@ -36,6 +65,15 @@ class BuildResult:
     warehouse: Path
     delivery: Delivery
     seconds: float
+    run_id: str
+    checks: list[CheckResult]
+    published: bool
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Checks that failed without stopping publication (severity warning)."""
+        failed = [c for c in self.checks if c.status in ("failed", "error")]
+        return [c for c in failed if not c.blocks_publication]
 
 
 def default_warehouse() -> Path:
@@ -45,6 +83,11 @@ def default_warehouse() -> Path:
 def work_dir(warehouse: Path) -> Path:
     """The build's scratch folder next to the warehouse file."""
     return warehouse.with_name(f"{warehouse.stem}.work")
+
+
+def checks_dir(warehouse: Path) -> Path:
+    """Where the check reports of a warehouse go (Data Docs, quality report)."""
+    return warehouse.with_name(f"{warehouse.stem}.checks")
 
 
 @contextmanager
@@ -71,17 +114,29 @@ def dbt_env(staged_delivery: Path, fmt: str, warehouse: Path) -> dict[str, str]:
 
 
 class Dbt:
-    """One dbtRunner reused for several commands (saves about a second per command)."""
+    """One dbtRunner reused for several commands (saves about a second per command).
 
-    def __init__(self, project: Path | None = None) -> None:
+    Artifacts (run_results.json, manifest.json) and the log go to `work` when given, so that
+    builds of different warehouses never share dbt's target folder.
+    """
+
+    def __init__(self, project: Path | None = None, work: Path | None = None) -> None:
         from dbt.cli.main import dbtRunner
 
         self.project = (project or project_dir()).resolve()
+        self.target_path = work / "target" if work else None
+        self.log_path = work / "logs" if work else None
         self._runner = dbtRunner()
 
-    def invoke(self, args: Sequence[str]) -> Any:
-        """Run `dbt <args>` against the project; raise BuildError unless it succeeded."""
+    def invoke(self, args: Sequence[str], *, check: bool = True) -> Any:
+        """Run `dbt <args>` against the project; raise BuildError unless it succeeded.
+
+        With check=False a failed command (failing tests, a model error) returns its result; dbt
+        being unable to run at all still raises.
+        """
         full = [*args, "--project-dir", str(self.project), "--profiles-dir", str(self.project)]
+        if self.target_path is not None and self.log_path is not None:
+            full += ["--target-path", str(self.target_path), "--log-path", str(self.log_path)]
         try:
             result = self._runner.invoke(full)
         finally:
@@ -89,9 +144,9 @@ class Dbt:
         command = " ".join(args)
         if result.exception is not None:
             raise BuildError(f"dbt {command} could not run: {result.exception}")
-        if not result.success:
-            raise BuildError(f"dbt {command} failed:\n{_failures(result.result)}")
-        return result.result
+        if check and not result.success:
+            raise BuildError(f"dbt {command} failed:\n{_failures(result.result, self.log_path)}")
+        return result
 
 
 def release_duckdb() -> None:
@@ -113,7 +168,7 @@ def release_duckdb() -> None:
             manager._ENV = None
 
 
-def _failures(run_result: Any) -> str:
+def _failures(run_result: Any, log_path: Path | None = None) -> str:
     lines = []
     for node_result in getattr(run_result, "results", None) or []:
         status = str(getattr(node_result, "status", ""))
@@ -125,7 +180,13 @@ def _failures(run_result: Any) -> str:
             ]
             detail = " | ".join(m for m in message if m)[:500]
             lines.append(f"  - {status}: {name}: {detail}")
-    return "\n".join(lines) or "  (see the dbt log above and logs/dbt.log)"
+    log = (log_path or Path("logs")) / "dbt.log"
+    return "\n".join(lines) or f"  (see the dbt log above and {log})"
+
+
+def _remove_database(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def build(
@@ -134,19 +195,140 @@ def build(
     *,
     project: Path | None = None,
     verify_sha256: bool = True,
+    expectations: bool = True,
 ) -> BuildResult:
-    """Validate `delivery_dir`, then `dbt seed` and `dbt build` into `warehouse`.
+    """Validate `delivery_dir`, build a candidate warehouse with dbt, record and gate the checks,
+    and publish the candidate as `warehouse` when no fatal or error check failed.
 
-    Raises DeliveryError for a bad delivery and BuildError when dbt fails.
+    expectations=False skips the Great Expectations suites (dbt tests and quality-mart checks
+    still gate publication). Raises DeliveryError for a bad delivery and BuildError when dbt
+    cannot run, a node fails to build, or a check stops publication; then the published
+    warehouse is left as it was.
     """
     started = time.perf_counter()
     delivery = validate_delivery(delivery_dir, verify_sha256=verify_sha256)
     target = Path(warehouse) if warehouse is not None else default_warehouse()
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = stage_delivery(delivery, work_dir(target) / "delivery")
-    dbt = Dbt(project)
-    with environ(dbt_env(staged, delivery.format, target)):
+    work = work_dir(target)
+    staged = stage_delivery(delivery, work / "delivery")
+    candidate = work / CANDIDATE_NAME
+    _remove_database(candidate)
+    history.carry_over(target, candidate)
+
+    dbt = Dbt(project, work)
+    with environ(dbt_env(staged, delivery.format, candidate)):
         dbt.invoke(["seed"])
-        dbt.invoke(["build", "--exclude-resource-type", "seed"])
-    return BuildResult(warehouse=target, delivery=delivery, seconds=time.perf_counter() - started)
+        outcome = dbt.invoke(["build", "--exclude-resource-type", "seed"], check=False)
+    run = dbt_results.read_run(dbt.target_path or work / "target")
+
+    with duckdb.connect(str(candidate)) as con:
+        catalogue = _catalogue(con)
+        rows = dbt_results.check_results(run, catalogue, delivery.delivery_id)
+        rows += _mart_checks(con, run, delivery.delivery_id)
+        history.record_results(con, rows)
+
+    if expectations and outcome.success:
+        from medfin.checks import run_checks
+
+        run_checks(candidate, report_dir=checks_dir(target), run_id=run.invocation_id)
+
+    with duckdb.connect(str(candidate)) as con:
+        checks = history.run_results(con, run.invocation_id)
+        stopping = history.blocking(checks)
+        if not stopping and not outcome.success:
+            failed = ", ".join(run.failed_nodes) or "see the dbt log"
+            raise BuildError(
+                f"dbt build failed ({failed}):\n{_failures(outcome.result, dbt.log_path)}\n"
+                f"The published warehouse {target} was left as it was.",
+                candidate=candidate,
+            )
+        if stopping:
+            raise BuildError(
+                _gate_message(stopping, target, candidate), candidate=candidate,
+                failed_checks=stopping,
+            )
+        golden.store(con, run.invocation_id, run.started_at, delivery.delivery_id)
+    release_duckdb()
+    os.replace(candidate, target)
+    return BuildResult(
+        warehouse=target,
+        delivery=delivery,
+        seconds=time.perf_counter() - started,
+        run_id=run.invocation_id,
+        checks=checks,
+        published=True,
+    )
+
+
+def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, dbt_results.CatalogueRow]:
+    """seeds.check_thresholds, the rows valid today, by check name."""
+    rows = con.execute(
+        "select check_name, check_level, category, context, severity, threshold_share"
+        " from seeds.check_thresholds"
+        " where valid_from <= current_date and (valid_to is null or valid_to > current_date)"
+    ).fetchall()
+    return {r[0]: dbt_results.CatalogueRow(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+
+def _mart_checks(
+    con: duckdb.DuckDBPyConnection, run: dbt_results.DbtRun, delivery_id: str | None
+) -> list[CheckResult]:
+    """This build's quality-mart checks (quality.mart_check_results), if dbt built that model.
+
+    When an upstream test failed, dbt skipped the model; the failing test is recorded by
+    dbt_results and stops publication, so the mart checks are simply absent from that run.
+    """
+    built = any(
+        r["unique_id"].endswith(".mart_check_results") and r.get("status") == "success"
+        for r in run.results
+    )
+    if not built:
+        return []
+    cursor = con.execute(
+        "select check_name, check_level, category, context, severity, scope, violating_rows,"
+        " denominator_rows, violating_share, threshold_share, status, where_to_look"
+        " from quality.mart_check_results"
+    )
+    return [
+        CheckResult(
+            run_id=run.invocation_id,
+            run_at=run.started_at,
+            delivery_id=delivery_id,
+            checked_by="quality_mart",
+            check_name=r[0],
+            check_level=r[1],
+            category=r[2],
+            context=r[3],
+            severity=r[4],
+            scope=r[5],
+            violating_rows=r[6],
+            denominator_rows=r[7],
+            violating_share=r[8],
+            threshold_share=r[9],
+            status=r[10],
+            where_to_look=r[11],
+        )
+        for r in cursor.fetchall()
+    ]
+
+
+def _gate_message(stopping: Sequence[CheckResult], target: Path, candidate: Path) -> str:
+    lines = [
+        f"not published: {len(stopping)} check{'s' if len(stopping) != 1 else ''}"
+        " with severity fatal or error failed:"
+    ]
+    for check in stopping:
+        counts = ""
+        if check.violating_rows is not None:
+            counts = f" ({check.violating_rows} violating"
+            if check.denominator_rows:
+                counts += f" of {check.denominator_rows}"
+            counts += ")"
+        lines.append(
+            f"  - {check.severity} {check.check_name} [{check.checked_by}]: {check.status}{counts};"
+            f" look at {check.where_to_look or check.scope}"
+        )
+    lines.append(f"The published warehouse {target} was left as it was.")
+    lines.append(f"The unpublished build is {candidate} (quality.check_results has every result).")
+    return "\n".join(lines)

@@ -73,15 +73,29 @@ def build(
     skip_sha256: Annotated[
         bool, typer.Option("--skip-sha256", help="Do not verify file checksums (faster).")
     ] = False,
+    skip_expectations: Annotated[
+        bool,
+        typer.Option(
+            "--skip-expectations",
+            help="Do not run the Great Expectations suites (dbt tests and quality-mart checks"
+            " still gate publication).",
+        ),
+    ] = False,
 ) -> None:
-    """Validate a delivery, then load and transform it with dbt (seed + build)."""
+    """Validate a delivery, build a new warehouse with dbt, check it, and publish it when no fatal
+    or error check failed (the published warehouse is left as it was otherwise)."""
     from medfin.build import BuildError
     from medfin.build import build as run_build
     from medfin.extract import DeliveryError
     from medfin.project import ProjectNotFoundError
 
     try:
-        result = run_build(delivery, warehouse, verify_sha256=not skip_sha256)
+        result = run_build(
+            delivery,
+            warehouse,
+            verify_sha256=not skip_sha256,
+            expectations=not skip_expectations,
+        )
     except DeliveryError as exc:
         raise _fail(str(exc)) from None
     except (BuildError, ProjectNotFoundError) as exc:
@@ -89,10 +103,19 @@ def build(
     for warning in result.delivery.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     absent = ", ".join(result.delivery.absent_optional) or "none"
+    for check in result.warnings:
+        err.print(
+            f"[yellow]warning:[/] check {check.check_name} {check.status}"
+            f" ({check.violating_rows} of {check.denominator_rows}); look at {check.where_to_look}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    passed = sum(c.status == "passed" for c in result.checks)
     console.print(
-        f"[green]built[/] {result.warehouse} from {result.delivery.directory}"
+        f"[green]published[/] {result.warehouse} from {result.delivery.directory}"
         f" ({result.delivery.format}; optional tables not delivered: {absent})"
-        f" in {result.seconds:.1f} s",
+        f" in {result.seconds:.1f} s; checks: {passed} of {len(result.checks)} passed,"
+        f" {len(result.warnings)} warning(s); run {result.run_id} in quality.check_results",
         highlight=False,
         soft_wrap=True,
     )

@@ -110,7 +110,8 @@ def build_delivery(
 ) -> Callable[[Path, str], Built]:
     def run(delivery: Path, name: str) -> Built:
         warehouse = tmp_path_factory.mktemp(f"wh-{name}") / "medfin.duckdb"
-        result = build(delivery, warehouse, project=project)
+        # a staging-only project: its own dbt tests gate publication, the marts are not there
+        result = build(delivery, warehouse, project=project, expectations=False)
         return Built(delivery, warehouse, result.delivery.format)
 
     return run

@@ -177,3 +177,21 @@ def run_results(con: duckdb.DuckDBPyConnection, run_id: str) -> list[CheckResult
 def blocking(results: Sequence[CheckResult]) -> list[CheckResult]:
     """The results that stop publication: a fatal or error check that failed or could not run."""
     return [r for r in results if r.blocks_publication]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m medfin.checks.history WAREHOUSE`: create the history tables, e.g. before running
+    `dbt build` by hand against a new database (medfin build does it for you)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m medfin.checks.history WAREHOUSE.duckdb", file=sys.stderr)
+        return 2
+    with duckdb.connect(args[0]) as con:
+        ensure_tables(con)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

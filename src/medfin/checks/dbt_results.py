@@ -1,0 +1,177 @@
+"""dbt's own results as check results: every data test (and every node that failed to build) of one
+`dbt build`, read from the run's `run_results.json` and `manifest.json` (dbt artifacts).
+
+A test is catalogued under its own name in seeds.check_thresholds when it has a row there, or under
+the `dbt_test` default row (level, category, context). Severity follows the test's dbt config
+(`warn` -> warning), unless a catalogue row of its own says otherwise; a test can name its catalogue
+row with `config: meta: {check_name: ...}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from medfin.checks.history import CheckResult
+
+DEFAULT_CATALOGUE_ROW = "dbt_test"
+
+# dbt status -> check status. `skipped`: an upstream node failed, so the test could not run.
+_TEST_STATUS = {
+    "pass": "passed",
+    "fail": "failed",
+    "warn": "failed",
+    "error": "error",
+    "skipped": "error",
+}
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    check_level: str | None
+    category: str | None
+    context: str | None
+    severity: str
+    threshold_share: float | None
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    """The facts of one dbt invocation the checks need."""
+
+    invocation_id: str
+    started_at: datetime
+    results: list[dict[str, Any]]
+    nodes: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def failed_nodes(self) -> list[str]:
+        return [
+            r["unique_id"]
+            for r in self.results
+            if r.get("status") in ("error", "fail") or (
+                r.get("status") == "skipped" and not r["unique_id"].startswith("test.")
+            )
+        ]
+
+
+def read_run(target_path: Path) -> DbtRun:
+    """Read run_results.json and manifest.json of the last dbt command in `target_path`."""
+    run_results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))
+    manifest = json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
+    meta = run_results["metadata"]
+    started = meta.get("invocation_started_at") or meta["generated_at"]
+    return DbtRun(
+        invocation_id=str(meta["invocation_id"]),
+        started_at=_timestamp(started),
+        results=list(run_results["results"]),
+        nodes=manifest["nodes"],
+    )
+
+
+def _timestamp(value: str) -> datetime:
+    """dbt writes UTC ISO timestamps ending in Z; stored as naive UTC (DuckDB `timestamp`)."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def check_results(
+    run: DbtRun, catalogue: Mapping[str, CatalogueRow], delivery_id: str | None
+) -> list[CheckResult]:
+    """One CheckResult per data test and per model/seed that failed or was skipped."""
+    default = catalogue.get(DEFAULT_CATALOGUE_ROW)
+    rows: list[CheckResult] = []
+    for result in run.results:
+        unique_id = str(result["unique_id"])
+        node = run.nodes.get(unique_id, {})
+        status = str(result.get("status"))
+        if unique_id.startswith("test."):
+            if node.get("resource_type") == "unit_test" or unique_id.startswith("unit_test."):
+                continue
+            rows.append(
+                _test_row(run, node, unique_id, status, result, catalogue, default, delivery_id)
+            )
+        elif status in ("error", "skipped"):
+            rows.append(
+                CheckResult(
+                    run_id=run.invocation_id,
+                    run_at=run.started_at,
+                    delivery_id=delivery_id,
+                    checked_by="dbt_build",
+                    check_name=f"build {unique_id.split('.', 1)[0]} {node.get('name', unique_id)}",
+                    check_level="table",
+                    category="completeness",
+                    context="verification",
+                    severity="fatal",
+                    scope=_relation(node) or unique_id,
+                    violating_rows=None,
+                    denominator_rows=None,
+                    violating_share=None,
+                    threshold_share=None,
+                    status="error",
+                    where_to_look=_first_line(result.get("message")) or "logs/dbt.log",
+                )
+            )
+    return rows
+
+
+def _test_row(
+    run: DbtRun,
+    node: Mapping[str, Any],
+    unique_id: str,
+    status: str,
+    result: Mapping[str, Any],
+    catalogue: Mapping[str, CatalogueRow],
+    default: CatalogueRow | None,
+    delivery_id: str | None,
+) -> CheckResult:
+    config = node.get("config") or {}
+    name = str(node.get("name") or unique_id)
+    own_name = (config.get("meta") or {}).get("check_name") or name
+    own = catalogue.get(own_name)
+    row = own or default
+    if own is not None:
+        severity = own.severity
+    elif str(config.get("severity", "ERROR")).lower() == "warn":
+        severity = "warning"
+    else:
+        severity = default.severity if default else "error"
+    column = node.get("column_name")
+    level = row.check_level if own is not None and row else ("column" if column else "table")
+    attached = run.nodes.get(str(node.get("attached_node") or ""), {})
+    scope = _relation(attached) or str(node.get("attached_node") or "")
+    if column:
+        scope = f"{scope}.{column}"
+    failures = result.get("failures")
+    return CheckResult(
+        run_id=run.invocation_id,
+        run_at=run.started_at,
+        delivery_id=delivery_id,
+        checked_by="dbt_test",
+        check_name=own_name,
+        check_level=level,
+        category=row.category if row else None,
+        context=row.context if row else None,
+        severity=severity,
+        scope=scope or None,
+        violating_rows=int(failures) if isinstance(failures, int) else None,
+        denominator_rows=None,
+        violating_share=None,
+        threshold_share=row.threshold_share if row else 0.0,
+        status=_TEST_STATUS.get(status, "error"),
+        where_to_look=f"{scope or 'the model'}; rerun with `dbt test --select {name}`",
+    )
+
+
+def _relation(node: Mapping[str, Any]) -> str | None:
+    schema, name = node.get("schema"), node.get("alias") or node.get("name")
+    return f"{schema}.{name}" if schema and name else None
+
+
+def _first_line(message: object) -> str | None:
+    text = str(message or "").strip()
+    return text.splitlines()[0][:300] if text else None
