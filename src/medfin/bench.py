@@ -130,7 +130,7 @@ def bench_build(delivery: Path, workdir: Path) -> dict[str, object]:
     rows = sum(t["rows"] for t in manifest["tables"].values())
     warehouse = workdir / "bench-build.duckdb"
     build = measure(
-        "medfin build (seed + dbt build with all tests)",
+        "medfin build (seed + dbt build with all tests + quality checks + publication)",
         [
             sys.executable,
             "-m",
