@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from deliveries import (
 )
 from medfin.contract import arrow_schema, load_contract
 from medfin.extract import (
+    AUDIT_NAME,
     DeliveryError,
     count_csv_rows,
     read_manifest,
@@ -269,8 +271,18 @@ def test_stage_delivery_fills_in_absent_optional_tables(tmp_path: Path, fmt: str
     write_delivery(source, fmt, omit=("epj_contacts", "accounting_bookings"))
     staged = stage_delivery(validate_delivery(source), tmp_path / "work" / "delivery")
     names = sorted(p.name for p in staged.iterdir())
-    assert names == sorted(["manifest.json", *(f"{t.name}.{fmt}" for t in load_contract())])
+    expected = ["manifest.json", AUDIT_NAME, *(f"{t.name}.{fmt}" for t in load_contract())]
+    assert names == sorted(expected)
     assert (staged / f"persons.{fmt}").is_symlink()
+    # the delivery audit: one row per contract table, absent optional tables marked as such
+    with (staged / AUDIT_NAME).open(encoding="utf-8") as fh:
+        audit = {row["source_table"]: row for row in csv.DictReader(fh)}
+    assert set(audit) == {t.name for t in load_contract()}
+    assert audit["epj_contacts"]["delivered"] == "false"
+    assert audit["epj_contacts"]["sha256_status"] == "not_delivered"
+    assert audit["persons"]["delivered"] == "true"
+    assert audit["persons"]["sha256_status"] == "verified"
+    assert audit["persons"]["manifest_rows"] == "2"
     placeholder = staged / f"epj_contacts.{fmt}"
     assert not placeholder.is_symlink()
     if fmt == "parquet":

@@ -167,7 +167,7 @@ def test_parquet_and_csv_read_identically(
 
 def test_project_parses_from_repo_root(repo_root: Path, tmp_path: Path) -> None:
     """The real project parses with ./profiles.yml (no ~/.dbt); seeds land in schema `seeds`."""
-    manifest = Dbt(repo_root).invoke(["parse", "--target-path", str(tmp_path / "target")])
+    manifest = Dbt(repo_root).invoke(["parse", "--target-path", str(tmp_path / "target")]).result
     sources = [s for s in manifest.sources.values() if s.source_name == SOURCE_NAME]
     assert len(sources) == len(load_contract().tables)
     for node in manifest.nodes.values():
