@@ -337,3 +337,35 @@ def test_misreported_municipalities_fail_residence_agreement(tampered: Tampered)
     assert found == disagreeing
     checks = _checks(tampered.candidate)
     assert checks["residence_disagreement_share"][:2] == ("warning", "failed")
+
+
+def test_activity_above_the_ceiling_sends_the_excess_to_the_state(
+    tmp_path_factory: pytest.TempPathFactory, repo_root: Path
+) -> None:
+    """A ceiling below the region's activity: the excess goes to the state and the warning check
+    fails, but the warehouse is still published (a warning never stops publication)."""
+    root = tmp_path_factory.mktemp("ceiling")
+    project = root / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(repo_root / name, project / name)
+    for folder in ("models", "macros", "seeds", "tests/dbt", "analyses"):
+        shutil.copytree(repo_root / folder, project / folder)
+    ceiling = Decimal("1000000.00")
+    (project / "seeds" / "co_financing_ceilings.csv").write_text(
+        "region_code,year,ceiling_dkk,status,source\n"
+        f"1082,2021,{ceiling},illustrative,test: a ceiling below the tiny region's activity\n",
+        encoding="utf-8",
+    )
+    result = build(built("default").delivery, root / "medfin.duckdb", project=project)
+    assert result.published
+    b = Built(built("default").delivery, result.warehouse)
+    ((activity, excess, income),) = b.query(
+        "select activity_based_dkk, excess_to_state_dkk, region_income_dkk"
+        " from quality.co_financing_settlement where region_code = 1082 and activity_year = 2021"
+    )
+    assert activity > ceiling
+    assert excess == activity - ceiling
+    assert income == ceiling
+    assert _checks(b)["co_financing_within_ceiling"][:3] == ("warning", "failed", 1)
+    assert any(w.check_name == "co_financing_within_ceiling" for w in result.warnings)
