@@ -214,7 +214,13 @@ def build(
     staged = stage_delivery(delivery, work / "delivery")
     candidate = work / CANDIDATE_NAME
     _remove_database(candidate)
-    history.carry_over(target, candidate)
+    try:
+        history.carry_over(target, candidate)
+    except duckdb.Error as exc:
+        raise BuildError(
+            f"cannot read the check history of the published warehouse {target}: {exc}\n"
+            "Another process may have it open for writing; close it and build again."
+        ) from exc
 
     dbt = Dbt(project, work)
     with environ(dbt_env(staged, delivery.format, candidate)):

@@ -159,3 +159,31 @@ def test_delivery_audit_reaches_the_warehouse(builds: dict) -> None:
     assert {r[2] for r in rows} == {"verified"}
     persons = pq.read_metadata(builds["first"].delivery.directory / "persons.parquet")
     assert {r[0]: r[1] for r in rows}["persons"] == persons.num_rows
+
+
+def test_a_published_warehouse_locked_by_a_writer_is_named(tmp_path: Path) -> None:
+    """The history cannot be read while another process writes the published file: the build
+    stops before dbt with a message that says so (not a DuckDB traceback)."""
+    import subprocess
+    import sys
+
+    warehouse = tmp_path / "medfin.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]);"
+            " print('open', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(BuildError, match="cannot read the check history"):
+            build(built("none").delivery, warehouse)
+    finally:
+        holder.kill()
+        holder.wait()
