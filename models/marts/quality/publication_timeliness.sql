@@ -40,23 +40,36 @@ nominal as (
     from applied
 ),
 
+-- The next working day on or after the nominal deadline: a join and min() rather than a
+-- correlated subquery with a non-equality predicate (Spark before 3.4 rejects those). A left join,
+-- so a deadline beyond dim_date's range shows as null and fails the not_null test.
+next_working_days as (
+    select
+        nominal.system,
+        nominal.period_month,
+        min(calendar_days.date_day) as next_working_day
+    from nominal
+    left join {{ ref('dim_date') }} as calendar_days
+        on
+            nominal.nominal_deadline <= calendar_days.date_day
+            and calendar_days.is_working_day
+    group by nominal.system, nominal.period_month
+),
+
 deadlines as (
     select
         nominal.system,
         nominal.period_month,
         nominal.published_on,
         case
-            when nominal.roll_to_working_day
-                then (
-                    select min(calendar_days.date_day)
-                    from {{ ref('dim_date') }} as calendar_days
-                    where
-                        calendar_days.date_day >= nominal.nominal_deadline
-                        and calendar_days.is_working_day
-                )
+            when nominal.roll_to_working_day then next_working_days.next_working_day
             else nominal.nominal_deadline
         end as deadline
     from nominal
+    inner join next_working_days
+        on
+            nominal.system = next_working_days.system
+            and nominal.period_month = next_working_days.period_month
 )
 
 select
