@@ -122,8 +122,8 @@ def test_health_councils_stay_inside_one_region(warehouse: Warehouse) -> None:
 
 def test_sex_and_age_groups(warehouse: Warehouse) -> None:
     assert warehouse.rows("select * from core.dim_sex order by sex desc") == [
-        ("M", "mand", "male"),
-        ("K", "kvinde", "female"),
+        ("M", "Mand", "Male"),
+        ("K", "Kvinde", "Female"),
     ]
     groups = warehouse.rows(
         "select age_group, age_from, age_to from core.dim_age_group order by sort_order"

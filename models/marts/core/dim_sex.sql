@@ -1,10 +1,7 @@
--- Grain: one row per sex code as CPR and LPR write it (`M` mand, `K` kvinde).
+-- Grain: one row per sex code as CPR and LPR write it (`M`, `K`), named from seed labels.
 select
-    'M' as sex,
-    'mand' as sex_name_da,
-    'male' as sex_name_en
-union all
-select
-    'K' as sex,
-    'kvinde' as sex_name_da,
-    'female' as sex_name_en
+    code as sex,
+    label_da as sex_name_da,
+    label_en as sex_name_en
+from {{ ref('labels') }}
+where domain = 'sex'
