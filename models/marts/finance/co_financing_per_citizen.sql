@@ -1,5 +1,5 @@
 -- Grain: municipality x year. Co-financing per area and in total, and per citizen, with the
--- population on 1 January of the year (delivered population table) and the municipality's health
+-- population on 1 January of the year (core.fct_population) and the municipality's health
 -- council and region, for comparing municipalities of different size.
 with totals as (
     select
@@ -18,11 +18,10 @@ with totals as (
 population as (
     select
         municipality_code,
-        extract(year from reference_date) as activity_year,
+        population_year as activity_year,
         cast(sum(persons) as bigint) as population
-    from {{ ref('stg_medfin__population') }}
-    where extract(month from reference_date) = 1 and extract(day from reference_date) = 1
-    group by municipality_code, extract(year from reference_date)
+    from {{ ref('fct_population') }}
+    group by municipality_code, population_year
 ),
 
 keys as (
