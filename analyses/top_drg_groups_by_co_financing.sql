@@ -1,4 +1,16 @@
 -- The DRG groups that cost the municipalities most in a year, with their share of the total.
+-- dbt compile --select top_drg_groups_by_co_financing --vars '{activity_year: 2021}'
+-- Without vars: the latest year in the data.
+{%- set activity_year = var('activity_year', none) %}
+with chosen_year as (
+    {% if activity_year is none -%}
+        select max(extract(year from activity_month)) as activity_year
+        from {{ ref('co_financing_by_municipality_month') }}
+    {%- else -%}
+        select {{ activity_year | int }} as activity_year
+    {%- endif %}
+)
+
 select
     co_financing.drg_code,
     drg.drg_name,
@@ -10,11 +22,11 @@ select
         / sum(sum(co_financing.co_financing_dkk)) over (), 2
     ) as percent_of_somatic
 from {{ ref('co_financing_by_municipality_month') }} as co_financing
+inner join chosen_year
+    on extract(year from co_financing.activity_month) = chosen_year.activity_year
 left join {{ ref('dim_drg_group') }} as drg
     on co_financing.drg_code = drg.drg_code
-where
-    co_financing.area = 'somatik'
-    and extract(year from co_financing.activity_month) = {{ var('activity_year', 2021) }}
+where co_financing.area = 'somatik'
 group by co_financing.drg_code, drg.drg_name, drg.mdc_name
 order by co_financing_dkk desc
 limit 20
