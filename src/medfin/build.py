@@ -1,35 +1,41 @@
 """Build the warehouse from a delivery: validate it, run dbt, record every check, and publish the
-new warehouse only when no fatal or error check failed (the publication gate, DATA-QUALITY.md).
+new warehouse only when no fatal or error check failed (the publication gate, docs/data-quality.md).
 
 Layout next to the warehouse file (default `warehouse/medfin.duckdb`):
 
-    warehouse/medfin.duckdb                  the published warehouse (what readers open)
+    warehouse/medfin.duckdb                  the published warehouse (controllers; owner and group)
+    warehouse/medfin-marts.duckdb            the published analyst file (aggregated marts only)
+    warehouse/medfin.current, .releases/     where those two names point (medfin.publish)
     warehouse/medfin.checks/                 Great Expectations Data Docs and the quality report
     warehouse/medfin.work/delivery/          symlinks to the delivered files + empty optional
                                              tables + _delivery_audit.csv
     warehouse/medfin.work/candidate.duckdb   the new warehouse while it is built and checked
-    warehouse/medfin.work/target/, logs/     dbt's artifacts and log of the last build
+    warehouse/medfin.work/candidate-marts.duckdb  the new analyst file before publication
+    warehouse/medfin.work/target/, logs/     dbt's artifacts and log (logs/dbt.log), last build
 
 dbt builds the candidate, never the published file: readers keep the last good warehouse while a
 build runs (DuckDB locks a file that is open for writing), and a build that fails its checks
-leaves it untouched. The history tables (quality.check_results, quality.golden_figures) are
-copied from the published warehouse into the candidate first, so history survives every build.
-Publication is one atomic rename. DuckDB does not create the folder of its database file, so the
-build creates it.
+leaves it untouched. The candidate is created empty first, in the storage format of
+$MEDFIN_STORAGE_COMPATIBILITY (DuckDB 1.x clients read it). The history tables
+(quality.check_results, quality.golden_figures) are copied from the published warehouse into the
+candidate, so history survives every build. After the gate, the analyst file is written from the
+candidate and scanned for person-level data; both files are then published in one step.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from medfin import publish
+from medfin.analyst_file import AnalystFile, AnalystFileError, analyst_tables, write_analyst_file
 from medfin.checks import dbt_results, golden, history
 from medfin.checks.history import CheckResult
 from medfin.contract import DELIVERY_ENV, DELIVERY_FORMAT_ENV
@@ -39,6 +45,30 @@ from medfin.project import project_dir
 WAREHOUSE_ENV = "MEDFIN_WAREHOUSE"
 DEFAULT_WAREHOUSE = Path("warehouse/medfin.duckdb")
 CANDIDATE_NAME = "candidate.duckdb"
+CANDIDATE_MARTS_NAME = f"candidate{publish.MARTS_SUFFIX}.duckdb"
+ANALYST_CHECK = "analyst_file_private"
+# The marts whose row counts the build summary shows.
+SUMMARY_MARTS = (
+    "finance.co_financing_by_municipality_month",
+    "finance.full_financing_by_municipality_month",
+    "finance.co_financing_per_citizen",
+    "finance.co_financing_per_citizen_by_age_group",
+    "core.fct_population",
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the build is doing now, for a progress display: `phase`, and within the dbt build the
+    nodes `done` of `total` and the node that started last."""
+
+    phase: str
+    done: int = 0
+    total: int = 0
+    node: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
 
 
 class BuildError(RuntimeError):
@@ -68,12 +98,20 @@ class BuildResult:
     run_id: str
     checks: list[CheckResult]
     published: bool
+    marts: Path | None = None  # the published analyst file
+    analyst_file: AnalystFile | None = None
+    report: Path | None = None  # the quality report (None when the expectations were skipped)
+    row_counts: dict[str, int] = field(default_factory=dict)  # SUMMARY_MARTS in the release
+    log: Path | None = None  # dbt's log of this build
 
     @property
     def warnings(self) -> list[CheckResult]:
         """Checks that failed without stopping publication (severity warning)."""
         failed = [c for c in self.checks if c.status in ("failed", "error")]
         return [c for c in failed if not c.blocks_publication]
+
+    def count(self, status: str) -> int:
+        return sum(c.status == status for c in self.checks)
 
 
 def default_warehouse() -> Path:
@@ -120,13 +158,48 @@ class Dbt:
     builds of different warehouses never share dbt's target folder.
     """
 
-    def __init__(self, project: Path | None = None, work: Path | None = None) -> None:
+    def __init__(
+        self,
+        project: Path | None = None,
+        work: Path | None = None,
+        *,
+        verbose: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> None:
         from dbt.cli.main import dbtRunner
 
         self.project = (project or project_dir()).resolve()
         self.target_path = work / "target" if work else None
         self.log_path = work / "logs" if work else None
-        self._runner = dbtRunner()
+        # Not verbose: dbt writes its node log only to <log_path>/dbt.log, not to the terminal.
+        self.verbose = verbose
+        self._progress = progress
+        self._phase = ""
+        self._total = 0
+        self._done = 0
+        self._runner = dbtRunner(callbacks=[self._on_event] if progress else [])
+
+    @property
+    def log_file(self) -> Path:
+        return (self.log_path or Path("logs")) / "dbt.log"
+
+    def _on_event(self, event: Any) -> None:
+        """dbt event callback: nodes done of total, for the progress display."""
+        if self._progress is None:
+            return
+        name = event.info.name
+        if name == "ConcurrencyLine":
+            self._total = int(event.data.node_count)
+            self._done = 0
+        elif name == "NodeStart":
+            node = event.data.node_info.node_name
+            self._progress(Progress(self._phase, self._done, self._total, node))
+        elif name == "NodeFinished":
+            self._done += 1
+            # dbt's node_count leaves unit tests out: never show more done than total
+            self._total = max(self._total, self._done)
+            node = event.data.node_info.node_name
+            self._progress(Progress(self._phase, self._done, self._total, node))
 
     def invoke(self, args: Sequence[str], *, check: bool = True) -> Any:
         """Run `dbt <args>` against the project; raise BuildError unless it succeeded.
@@ -137,6 +210,9 @@ class Dbt:
         full = [*args, "--project-dir", str(self.project), "--profiles-dir", str(self.project)]
         if self.target_path is not None and self.log_path is not None:
             full += ["--target-path", str(self.target_path), "--log-path", str(self.log_path)]
+        if not self.verbose:
+            full += ["--log-level", "none", "--log-level-file", "debug"]
+        self._phase = f"dbt {args[0]}"
         try:
             result = self._runner.invoke(full)
         finally:
@@ -169,6 +245,7 @@ def release_duckdb() -> None:
 
 
 def _failures(run_result: Any, log_path: Path | None = None) -> str:
+    """One line per failed node: status, node and the first 500 characters of its message."""
     lines = []
     for node_result in getattr(run_result, "results", None) or []:
         status = str(getattr(node_result, "status", ""))
@@ -184,11 +261,6 @@ def _failures(run_result: Any, log_path: Path | None = None) -> str:
     return "\n".join(lines) or f"  (see the dbt log above and {log})"
 
 
-def _remove_database(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-
-
 def build(
     delivery_dir: Path | str,
     warehouse: Path | str | None = None,
@@ -196,33 +268,40 @@ def build(
     project: Path | None = None,
     verify_sha256: bool = True,
     expectations: bool = True,
+    verbose: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> BuildResult:
     """Validate `delivery_dir`, build a candidate warehouse with dbt, record and gate the checks,
-    and publish the candidate as `warehouse` when no fatal or error check failed.
+    write and scan the analyst file, and publish both files when no fatal or error check failed.
 
     expectations=False skips the Great Expectations suites (dbt tests and quality-mart checks
-    still gate publication). Raises DeliveryError for a bad delivery and BuildError when dbt
-    cannot run, a node fails to build, or a check stops publication; then the published
-    warehouse is left as it was.
+    still gate publication). verbose=False keeps dbt's node log out of the terminal (it is always
+    in <warehouse stem>.work/logs/dbt.log); `progress` is called as the build goes. Raises
+    DeliveryError for a bad delivery and BuildError when dbt cannot run, a node fails to build,
+    or a check stops publication; then the published files are left as they were.
     """
     started = time.perf_counter()
+    report = progress or (lambda _: None)
+    report(Progress("validating the delivery"))
     delivery = validate_delivery(delivery_dir, verify_sha256=verify_sha256)
-    target = Path(warehouse) if warehouse is not None else default_warehouse()
-    target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = work_dir(target)
+    # Absolute but not resolved: the published names are links into the current release.
+    target = publish.layout(Path(warehouse) if warehouse is not None else default_warehouse())
+    target.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    work = work_dir(target.warehouse)
     staged = stage_delivery(delivery, work / "delivery")
     candidate = work / CANDIDATE_NAME
-    _remove_database(candidate)
     try:
-        history.carry_over(target, candidate)
+        publish.create_database(candidate)
+        history.carry_over(target.warehouse, candidate)
+    except publish.PublishError as exc:
+        raise BuildError(str(exc)) from exc
     except duckdb.Error as exc:
         raise BuildError(
-            f"cannot read the check history of the published warehouse {target}: {exc}\n"
+            f"cannot read the check history of the published warehouse {target.warehouse}: {exc}\n"
             "Another process may have it open for writing; close it and build again."
         ) from exc
 
-    dbt = Dbt(project, work)
+    dbt = Dbt(project, work, verbose=verbose, progress=progress)
     with environ(dbt_env(staged, delivery.format, candidate)):
         dbt.invoke(["seed"])
         outcome = dbt.invoke(["build", "--exclude-resource-type", "seed"], check=False)
@@ -233,11 +312,17 @@ def build(
         rows = dbt_results.check_results(run, catalogue, delivery.delivery_id)
         rows += _mart_checks(con, run, delivery.delivery_id)
         history.record_results(con, rows)
+        history.comment_tables(con, run.sources)
 
+    report_path: Path | None = None
     if expectations and outcome.success:
         from medfin.checks import run_checks
 
-        run_checks(candidate, report_dir=checks_dir(target), run_id=run.invocation_id)
+        report(Progress("Great Expectations suites"))
+        checked = run_checks(
+            candidate, report_dir=checks_dir(target.warehouse), run_id=run.invocation_id
+        )
+        report_path = checked.report
 
     with duckdb.connect(str(candidate)) as con:
         checks = history.run_results(con, run.invocation_id)
@@ -246,25 +331,98 @@ def build(
             failed = ", ".join(run.failed_nodes) or "see the dbt log"
             raise BuildError(
                 f"dbt build failed ({failed}):\n{_failures(outcome.result, dbt.log_path)}\n"
-                f"The published warehouse {target} was left as it was.",
+                f"The published warehouse {target.warehouse} was left as it was.",
                 candidate=candidate,
             )
         if stopping:
             raise BuildError(
-                _gate_message(stopping, target, candidate), candidate=candidate,
+                _gate_message(stopping, target.warehouse, candidate),
+                candidate=candidate,
                 failed_checks=stopping,
             )
         golden.store(con, run.invocation_id, run.started_at, delivery.delivery_id)
     release_duckdb()
-    os.replace(candidate, target)
+
+    report(Progress("writing the analyst file"))
+    analyst = _analyst_file(candidate, work / CANDIDATE_MARTS_NAME, run, delivery.delivery_id)
+    if analyst.findings:
+        raise BuildError(
+            f"not published: the analyst file would carry person-level data (fatal check"
+            f" {ANALYST_CHECK}):\n"
+            + "\n".join(f"  - {finding}" for finding in analyst.findings)
+            + f"\nMark only aggregated models `meta: {{analyst_file: true}}`."
+            f"\nThe published files {target.warehouse} and {target.marts} were left as they"
+            " were.",
+            candidate=candidate,
+        )
+    with duckdb.connect(str(candidate)) as con:
+        checks = history.run_results(con, run.invocation_id)
+        counts = _row_counts(con)
+
+    report(Progress("publishing"))
+    publish.publish(target.warehouse, candidate, analyst.path, run.invocation_id)
     return BuildResult(
-        warehouse=target,
+        warehouse=target.warehouse,
         delivery=delivery,
         seconds=time.perf_counter() - started,
         run_id=run.invocation_id,
         checks=checks,
         published=True,
+        marts=target.marts,
+        analyst_file=analyst,
+        report=report_path,
+        row_counts=counts,
+        log=dbt.log_file,
     )
+
+
+def _analyst_file(
+    candidate: Path, destination: Path, run: dbt_results.DbtRun, delivery_id: str | None
+) -> AnalystFile:
+    """Write the analyst file from the candidate and record its privacy check in the candidate."""
+    try:
+        analyst = write_analyst_file(candidate, destination, analyst_tables(run.nodes))
+    except (AnalystFileError, duckdb.Error) as exc:
+        raise BuildError(f"cannot write the analyst file {destination}: {exc}") from exc
+    with duckdb.connect(str(candidate)) as con:
+        entry = _catalogue(con).get(ANALYST_CHECK)
+        if entry is None:
+            raise BuildError(f"seeds.check_thresholds has no row valid today for {ANALYST_CHECK}")
+        examined = len(analyst.tables)
+        history.record_results(
+            con,
+            [
+                CheckResult(
+                    run_id=run.invocation_id,
+                    run_at=run.started_at,
+                    delivery_id=delivery_id,
+                    checked_by="publication",
+                    check_name=ANALYST_CHECK,
+                    check_level=entry.check_level,
+                    category=entry.category,
+                    context=entry.context,
+                    severity=entry.severity,
+                    scope=f"{destination.name} ({examined} tables)",
+                    violating_rows=len(analyst.findings),
+                    denominator_rows=examined,
+                    violating_share=len(analyst.findings) / examined if examined else None,
+                    threshold_share=entry.threshold_share,
+                    status="failed" if analyst.findings else "passed",
+                    where_to_look="seeds.privacy_rules; the models marked meta analyst_file",
+                )
+            ],
+        )
+    return analyst
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    counts = {}
+    for relation in SUMMARY_MARTS:
+        try:
+            counts[relation] = int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])
+        except duckdb.Error:
+            continue
+    return counts
 
 
 def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, dbt_results.CatalogueRow]:

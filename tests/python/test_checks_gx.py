@@ -250,7 +250,7 @@ def test_clean_build_passes_records_and_reports(
     assert run.delivery_id == manifest["delivery_id"]
     # the report lists the build run's own rows (dbt tests, quality marts) besides GX's
     assert run.earlier_run_id == build_run
-    assert {r.checked_by for r in run.earlier} == {"dbt_test", "quality_mart"}
+    assert {r.checked_by for r in run.earlier} == {"dbt_test", "quality_mart", "publication"}
     assert build_run in run.report.read_text(encoding="utf-8")
 
     rows = gx_rows(warehouse, before)

@@ -40,6 +40,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     candidate_left = (work_dir(first.warehouse) / "candidate.duckdb").exists()
     second = build(source, warehouse)
     published_digest = _digest(warehouse)
+    marts_digest = _digest(second.marts)
 
     # One practice service of 2021 (a closed year) disappears from the re-delivered extract.
     altered = Path(shutil.copytree(source, root / "altered"))
@@ -57,6 +58,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "golden_after_first": after_first,
         "candidate_left_after_first": candidate_left,
         "published_digest": published_digest,
+        "marts_digest": marts_digest,
         "failure": failure.value,
         "removed": removed,
     }
@@ -65,7 +67,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 def test_a_passing_build_is_published_and_its_checks_recorded(builds: dict) -> None:
     first: BuildResult = builds["first"]
     assert first.published
-    assert first.warehouse == builds["warehouse"].resolve()
+    assert first.warehouse == builds["warehouse"]
+    assert first.marts == builds["warehouse"].with_name("medfin-marts.duckdb")
     assert not builds["candidate_left_after_first"]  # published by rename
     by_kind = dict(
         _query(
@@ -79,7 +82,8 @@ def test_a_passing_build_is_published_and_its_checks_recorded(builds: dict) -> N
     catalogue = _query(
         builds["warehouse"],
         "select count(*) from seeds.check_thresholds"
-        " where check_name not like 'gx_%' and check_name != 'dbt_test'",
+        " where check_name not like 'gx_%'"
+        " and check_name not in ('dbt_test', 'analyst_file_private')",
     )[0][0]
     assert by_kind["quality_mart"] == catalogue
     assert not [c for c in first.checks if c.blocks_publication]
@@ -117,6 +121,8 @@ def test_a_changed_closed_period_stops_publication(builds: dict) -> None:
     assert "was left as it was" in message
     # the published warehouse is untouched: same bytes, still two runs in its history
     assert _digest(builds["warehouse"]) == builds["published_digest"]
+    # the analyst file is published with the warehouse or not at all
+    assert _digest(builds["second"].marts) == builds["marts_digest"]
     assert failure.candidate is not None and failure.candidate.exists()
 
     changed = _query(

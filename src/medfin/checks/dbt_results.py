@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,15 +47,15 @@ class DbtRun:
     started_at: datetime
     results: list[dict[str, Any]]
     nodes: Mapping[str, Mapping[str, Any]]
+    sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def failed_nodes(self) -> list[str]:
         return [
             r["unique_id"]
             for r in self.results
-            if r.get("status") in ("error", "fail") or (
-                r.get("status") == "skipped" and not r["unique_id"].startswith("test.")
-            )
+            if r.get("status") in ("error", "fail")
+            or (r.get("status") == "skipped" and not r["unique_id"].startswith("test."))
         ]
 
 
@@ -70,6 +70,7 @@ def read_run(target_path: Path) -> DbtRun:
         started_at=_timestamp(started),
         results=list(run_results["results"]),
         nodes=manifest["nodes"],
+        sources=manifest.get("sources", {}),
     )
 
 

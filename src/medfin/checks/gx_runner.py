@@ -45,6 +45,7 @@ from medfin.checks.suites import (
     parameters,
     seed_parameter,
 )
+from medfin.sqltext import identifier, literal
 
 CHECKED_BY = "great_expectations"
 THRESHOLDS_TABLE = "seeds.check_thresholds"
@@ -350,9 +351,9 @@ def _plan(
         if not cells:
             return decide("not_applicable", f"no count column in schema {suite.schema}", 0)
         plan.query = "\nunion all\n".join(
-            f"select {_literal(f'{table}.{column}')} as scope,"
-            f" cast({_quoted(column)} as bigint) as value"
-            f" from {'.'.join(_quoted(part) for part in table.split('.', 1))}"
+            f"select {literal(f'{table}.{column}')} as scope,"
+            f" cast({identifier(column)} as bigint) as value"
+            f" from {'.'.join(identifier(part) for part in table.split('.', 1))}"
             for table, column in cells
         )
     elif suite.batch is not None:
@@ -405,14 +406,6 @@ def _parameter(
     if value is None:
         raise LookupError(f"{THRESHOLDS_TABLE} row {check} has no {field}")
     return float(value)
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _plain(value: Any) -> Any:
@@ -529,7 +522,9 @@ def run_checks(
     quality.check_results untouched. Raises CheckError when the checks cannot run at all.
     """
     started = time.perf_counter()
-    warehouse = Path(warehouse).resolve()
+    # Absolute, not resolved: the published name is a link into the current release, and the
+    # reports belong next to the name (<stem>.checks), not inside one release.
+    warehouse = Path(os.path.abspath(warehouse))
     if not warehouse.is_file():
         raise CheckError(f"no warehouse at {warehouse} (build one with `medfin build`)")
     report_dir = Path(report_dir).resolve() if report_dir else default_report_dir(warehouse)

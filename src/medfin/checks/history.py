@@ -12,14 +12,18 @@ them before dbt runs, and appends this build's rows; dbt reads them as the sourc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from medfin.sqltext import literal
+
 SCHEMA = "quality"
+HISTORY_SOURCE = "medfin_history"  # the dbt source that declares and describes these tables
 CHECK_RESULTS = f"{SCHEMA}.check_results"
 GOLDEN_FIGURES = f"{SCHEMA}.golden_figures"
 
@@ -35,7 +39,7 @@ class CheckResult:
     run_id: str
     run_at: datetime
     delivery_id: str | None
-    checked_by: str  # dbt_test | quality_mart | great_expectations
+    checked_by: str  # dbt_test | dbt_build | quality_mart | great_expectations | publication
     check_name: str
     check_level: str | None  # table | column | reconciliation
     category: str | None  # conformance | completeness | plausibility
@@ -99,6 +103,29 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
+def comment_tables(con: duckdb.DuckDBPyConnection, sources: Mapping[str, Mapping[str, Any]]) -> int:
+    """Write the descriptions of the history tables as DuckDB comments.
+
+    dbt's persist_docs covers models and seeds, not sources; these tables are described once, in
+    the source YAML of `medfin_history`, and taken from dbt's manifest (`sources`). Returns the
+    number of comments written.
+    """
+    written = 0
+    for source in sources.values():
+        if source.get("source_name") != HISTORY_SOURCE:
+            continue
+        table = f"{source['schema']}.{source['name']}"
+        if source.get("description"):
+            con.execute(f"comment on table {table} is {literal(source['description'])}")
+            written += 1
+        for column, spec in (source.get("columns") or {}).items():
+            if spec.get("description"):
+                text = literal(spec["description"])
+                con.execute(f'comment on column {table}."{column}" is {text}')
+                written += 1
+    return written
+
+
 def carry_over(published: Path, work: Path) -> dict[str, int]:
     """Create the history tables in `work` and copy the published warehouse's rows into them.
 
@@ -110,8 +137,7 @@ def carry_over(published: Path, work: Path) -> dict[str, int]:
         ensure_tables(con)
         if not published.exists():
             return dict.fromkeys(_DDL, 0)
-        escaped = str(published).replace("'", "''")
-        con.execute(f"attach '{escaped}' as published (read_only)")
+        con.execute(f"attach {literal(str(published))} as published (read_only)")
         try:
             for table in _DDL:
                 name = table.split(".")[1]
@@ -156,8 +182,7 @@ def record_results(con: duckdb.DuckDBPyConnection, rows: Iterable[CheckResult]) 
     ensure_tables(con)
     placeholders = ", ".join("?" for _ in CHECK_RESULTS_COLUMNS)
     con.executemany(
-        f"insert into {CHECK_RESULTS} ({', '.join(CHECK_RESULTS_COLUMNS)})"
-        f" values ({placeholders})",
+        f"insert into {CHECK_RESULTS} ({', '.join(CHECK_RESULTS_COLUMNS)}) values ({placeholders})",
         batch,
     )
     return len(batch)

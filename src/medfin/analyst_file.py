@@ -1,0 +1,247 @@
+"""The analyst file: the aggregated, suppressed and documented marts, in a file of their own.
+
+DuckDB has no roles, so the only way to keep person-level rows away from BI tools and analysts is a
+file without them. `write_analyst_file` copies every dbt model marked `meta: {analyst_file: true}`
+(dbt_project.yml, the models' YAML) from the built warehouse into a new file:
+
+- each table with its column types and constraints, and its table and column comments (the YAML
+  descriptions that `persist_docs` wrote into the warehouse);
+- every column marked `meta: {discretion: count}` with small counts hidden by the rule in
+  seeds.discretion_rules (counts 1-4 are shown as -1), which its comment then says;
+- nothing else: no staging, intermediate or fact table, no view, no link to a path.
+
+Then `privacy_findings` scans the new file with the rules of seeds.privacy_rules (person-level
+column names, CPR-shaped text anywhere in a value) and for any value that is a person id of the
+delivery. A finding refuses publication (check `analyst_file_private`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from medfin.publish import create_database
+from medfin.sqltext import identifier, literal
+
+ANALYST_META = "analyst_file"
+DISCRETION_META = "discretion"
+SOURCE = "source"  # the built warehouse, attached read-only while the analyst file is written
+PERSONS = f"{SOURCE}.staging.stg_medfin__persons"
+
+
+class AnalystFileError(RuntimeError):
+    """The analyst file could not be written (a marked model is missing, a rule is missing)."""
+
+
+@dataclass(frozen=True)
+class AnalystTable:
+    schema: str
+    name: str
+    count_columns: tuple[str, ...] = ()
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class AnalystFile:
+    path: Path
+    tables: dict[str, int] = field(default_factory=dict)  # relation -> rows
+    hidden_cells: int = 0  # count cells replaced by the discretion rule
+    findings: list[str] = field(default_factory=list)  # privacy findings; empty = publishable
+
+
+def _meta(spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A node's or column's meta, wherever this dbt version keeps it."""
+    config = spec.get("config") or {}
+    return {**(spec.get("meta") or {}), **(config.get("meta") or {})}
+
+
+def analyst_tables(nodes: Mapping[str, Mapping[str, Any]]) -> list[AnalystTable]:
+    """The models of a dbt manifest (its `nodes`) marked for the analyst file, sorted."""
+    tables = []
+    for node in nodes.values():
+        if node.get("resource_type") != "model" or not _meta(node).get(ANALYST_META):
+            continue
+        counts = tuple(
+            name
+            for name, column in (node.get("columns") or {}).items()
+            if _meta(column).get(DISCRETION_META) == "count"
+        )
+        tables.append(AnalystTable(node["schema"], node.get("alias") or node["name"], counts))
+    return sorted(tables, key=lambda t: t.relation)
+
+
+def write_analyst_file(
+    warehouse: Path,
+    destination: Path,
+    tables: list[AnalystTable],
+    *,
+    storage_version: str | None = None,
+    today: date | None = None,
+) -> AnalystFile:
+    """Write `destination` from the built `warehouse` and scan it (see the module docstring)."""
+    today = today or date.today()
+    create_database(destination, storage_version)
+    result = AnalystFile(destination)
+    with duckdb.connect(str(destination)) as con:
+        con.execute(f"attach {literal(str(warehouse))} as {SOURCE} (read_only)")
+        try:
+            hide = _discretion_rule(con, today)
+            for table in tables:
+                result.tables[table.relation] = _copy(con, table, hide)
+            result.hidden_cells = _hidden_cells(con, tables, hide)
+            result.findings = privacy_findings(con, today=today, persons=PERSONS)
+        finally:
+            con.execute(f"detach {SOURCE}")
+        con.execute("checkpoint")
+    return result
+
+
+def _discretion_rule(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, int]:
+    row = con.execute(
+        f"select lower_bound, upper_bound, shown_as from {SOURCE}.seeds.discretion_rules"
+        " where rule_name = 'small_count' and valid_from <= ?"
+        " and (valid_to is null or valid_to > ?)",
+        [today, today],
+    ).fetchall()
+    if len(row) != 1:
+        raise AnalystFileError(
+            f"seeds.discretion_rules needs exactly one small_count rule valid on {today},"
+            f" found {len(row)}"
+        )
+    low, high, shown_as = row[0]
+    return int(low), int(high), int(shown_as)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: AnalystTable, hide: tuple[int, int, int]) -> int:
+    """Create `table` in the analyst file as it is in the warehouse, fill it, comment it."""
+    found = con.execute(
+        "select sql, comment from duckdb_tables()"
+        " where database_name = ? and schema_name = ? and table_name = ?",
+        [SOURCE, table.schema, table.name],
+    ).fetchall()
+    if not found:
+        raise AnalystFileError(
+            f"{table.relation} is marked for the analyst file but the warehouse has no such table"
+            " (a view or a model that was not built?)"
+        )
+    ddl, comment = found[0]
+    columns = con.execute(
+        "select column_name, comment from duckdb_columns()"
+        " where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [SOURCE, table.schema, table.name],
+    ).fetchall()
+    missing = set(table.count_columns) - {name for name, _ in columns}
+    if missing:
+        raise AnalystFileError(f"{table.relation}: discretion columns not in the table: {missing}")
+    con.execute(f"create schema if not exists {identifier(table.schema)}")
+    # duckdb_tables().sql is `CREATE TABLE <schema>.<table>(...)` with types and constraints; run
+    # on this connection it creates the table in the analyst file (the default database).
+    con.execute(ddl)
+    low, high, shown_as = hide
+    select = ", ".join(
+        f"case when {quoted} between {low} and {high} then {shown_as} else {quoted} end"
+        if name in table.count_columns
+        else quoted
+        for name, quoted in ((name, identifier(name)) for name, _ in columns)
+    )
+    target = f"{identifier(table.schema)}.{identifier(table.name)}"
+    con.execute(f"insert into {target} select {select} from {SOURCE}.{target}")
+    if comment:
+        con.execute(f"comment on table {target} is {literal(comment)}")
+    for name, column_comment in columns:
+        text = column_comment or ""
+        if name in table.count_columns:
+            note = f"Counts from {low} to {high} are shown as {shown_as} (discretion)."
+            text = f"{text} {note}".strip()
+        if text:
+            con.execute(f"comment on column {target}.{identifier(name)} is {literal(text)}")
+    counted = con.execute(f"select count(*) from {target}").fetchall()
+    return int(counted[0][0])
+
+
+def _hidden_cells(
+    con: duckdb.DuckDBPyConnection, tables: list[AnalystTable], hide: tuple[int, int, int]
+) -> int:
+    low, high, _ = hide
+    total = 0
+    for table in tables:
+        for name in table.count_columns:
+            column = identifier(name)
+            row = con.execute(
+                f"select count(*) from {SOURCE}.{identifier(table.schema)}.{identifier(table.name)}"
+                f" where {column} between {low} and {high}"
+            ).fetchall()
+            total += int(row[0][0])
+    return total
+
+
+def privacy_findings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    today: date,
+    persons: str | None = None,
+    database: str | None = None,
+    rules_from: str = f"{SOURCE}.seeds.privacy_rules",
+) -> list[str]:
+    """Every place in `database` (default: the connection's own) that looks person-level.
+
+    Column names and text values are matched against the privacy rules valid `today`; text values
+    are also compared with the person ids of `persons` (a relation with a person_id column).
+    Returns one line per finding: `schema.table.column: what`.
+    """
+    rules = con.execute(
+        f"select rule_name, applies_to, pattern from {rules_from}"
+        " where valid_from <= ? and (valid_to is null or valid_to > ?)",
+        [today, today],
+    ).fetchall()
+    if not any(applies == "column_name" for _, applies, _ in rules) or not any(
+        applies == "text_value" for _, applies, _ in rules
+    ):
+        raise AnalystFileError(f"{rules_from} has no valid column_name and text_value rules")
+    columns = con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns()"
+        " where database_name = coalesce(?, current_database()) and not internal"
+        " order by schema_name, table_name, column_index",
+        [database],
+    ).fetchall()
+    prefix = f"{identifier(database)}." if database else ""
+    findings = []
+    for schema, table, column, data_type in columns:
+        where = f"{schema}.{table}.{column}"
+        for rule_name, applies, pattern in rules:
+            if (
+                applies == "column_name"
+                and con.execute("select regexp_matches(?, ?, 'i')", [column, pattern]).fetchall()[
+                    0
+                ][0]
+            ):
+                findings.append(f"{where}: the column name matches privacy rule {rule_name}")
+        if data_type != "VARCHAR":
+            continue
+        relation = f"{prefix}{identifier(schema)}.{identifier(table)}"
+        for rule_name, applies, pattern in rules:
+            if applies != "text_value":
+                continue
+            hits = con.execute(
+                f"select count(*) from {relation}"
+                f" where regexp_matches({identifier(column)}, ?, 'i')",
+                [pattern],
+            ).fetchall()[0][0]
+            if hits:
+                findings.append(f"{where}: {hits} value(s) match privacy rule {rule_name}")
+        if persons:
+            hits = con.execute(
+                f"select count(*) from {relation}"
+                f" where {identifier(column)} in (select person_id from {persons})"
+            ).fetchall()[0][0]
+            if hits:
+                findings.append(f"{where}: {hits} value(s) are person ids of the delivery")
+    return findings
