@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -81,44 +84,133 @@ def build(
             " still gate publication).",
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Print dbt's node log (otherwise only in the work folder)."
+        ),
+    ] = False,
 ) -> None:
-    """Validate a delivery, build a new warehouse with dbt, check it, and publish it when no fatal
-    or error check failed (the published warehouse is left as it was otherwise)."""
+    """Validate a delivery, build a new warehouse with dbt, check it, and publish the warehouse and
+    the analyst file when no fatal or error check failed (both are left as they were otherwise)."""
     from medfin.build import BuildError
     from medfin.build import build as run_build
     from medfin.extract import DeliveryError
     from medfin.project import ProjectNotFoundError
 
     try:
-        result = run_build(
-            delivery,
-            warehouse,
-            verify_sha256=not skip_sha256,
-            expectations=not skip_expectations,
-        )
+        with _build_progress(enabled=not verbose) as progress:
+            result = run_build(
+                delivery,
+                warehouse,
+                verify_sha256=not skip_sha256,
+                expectations=not skip_expectations,
+                verbose=verbose,
+                progress=progress,
+            )
     except DeliveryError as exc:
         raise _fail(str(exc)) from None
     except (BuildError, ProjectNotFoundError) as exc:
         raise _fail(str(exc)) from None
-    for warning in result.delivery.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    _print_build_summary(result)
+
+
+@contextmanager
+def _build_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A progress bar for the dbt phases on a terminal; one line per phase elsewhere."""
+    if not enabled:
+        yield None
+        return
+    if not console.is_terminal:
+        seen: set[str] = set()
+
+        def lines(event: Any) -> None:
+            if event.phase not in seen:
+                seen.add(event.phase)
+                console.print(f"{event.phase} ...", highlight=False)
+
+        yield lines
+        return
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<26}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[node]}"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None, node="")
+
+        def update(event: Any) -> None:
+            bar.update(
+                task,
+                description=event.phase,
+                completed=event.done,
+                total=event.total or None,
+                node=event.node,
+            )
+
+        yield update
+
+
+def _shown(path: Path | None) -> str:
+    """A path relative to the working folder when it is inside it (shorter lines)."""
+    if path is None:
+        return "-"
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _print_build_summary(result: Any) -> None:
+    """What was published, the main marts' rows, the checks by status, where to look."""
+    say = partial(console.print, highlight=False, soft_wrap=True)
+    analyst = result.analyst_file
+    hidden = f", {analyst.hidden_cells:,} small counts shown as -1" if analyst else ""
     absent = ", ".join(result.delivery.absent_optional) or "none"
-    for check in result.warnings:
-        err.print(
-            f"[yellow]warning:[/] check {check.check_name} {check.status}"
-            f" ({check.violating_rows} of {check.denominator_rows}); look at {check.where_to_look}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    passed = sum(c.status == "passed" for c in result.checks)
-    console.print(
-        f"[green]published[/] {result.warehouse} from {result.delivery.directory}"
-        f" ({result.delivery.format}; optional tables not delivered: {absent})"
-        f" in {result.seconds:.1f} s; checks: {passed} of {len(result.checks)} passed,"
-        f" {len(result.warnings)} warning(s); run {result.run_id} in quality.check_results",
-        highlight=False,
-        soft_wrap=True,
+    say(f"[green]published[/] {_shown(result.warehouse)}  (full warehouse: owner and group only)")
+    say(
+        f"          {_shown(result.marts)}  (analyst file: {len(analyst.tables) if analyst else 0}"
+        f" aggregated tables{hidden})"
     )
+    say(
+        f"from {_shown(result.delivery.directory)} ({result.delivery.format}; optional tables not"
+        f" delivered: {absent}) in {result.seconds:.1f} s"
+    )
+    for warning in result.delivery.warnings:
+        say(f"[yellow]delivery warning:[/] {warning}")
+    if result.row_counts:
+        say("rows: " + "; ".join(f"{name} {rows:,}" for name, rows in result.row_counts.items()))
+    say(
+        f"checks: {result.count('passed')} passed, {len(result.warnings)} warning(s),"
+        f" {result.count('failed') - len(result.warnings)} failed,"
+        f" {result.count('not_applicable')} not applicable"
+        f" (run {result.run_id}, in quality.check_results)"
+    )
+    for check in result.warnings:
+        counts = (
+            f"{check.violating_rows:,} of {check.denominator_rows:,}"
+            if (check.violating_rows is not None and check.denominator_rows is not None)
+            else check.status
+        )
+        say(
+            f"  [yellow]warning[/] {check.check_name}: {counts}; look at"
+            f" {check.where_to_look or check.scope}"
+        )
+    not_applicable = [c for c in result.checks if c.status == "not_applicable"]
+    if not_applicable:
+        say(
+            "  not applicable (nothing to examine in this delivery): "
+            + ", ".join(f"{c.check_name} ({c.scope})" for c in not_applicable)
+        )
+    if result.report is not None:
+        say(f"quality report: {_shown(result.report)}")
+    say(f"dbt log: {_shown(result.log)}")
 
 
 @app.command()

@@ -10,14 +10,14 @@ import atexit
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from medfin.build import build
+from medfin.build import BuildResult, Progress, build
 from medfin.generate import generate_delivery
 
 SEED = 11
@@ -29,6 +29,9 @@ atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
 class Built:
     delivery: Path
     warehouse: Path
+    result: BuildResult | None = None
+    # What the build reported to its progress callback, in order.
+    progress: list[Progress] = field(default_factory=list)
 
     @property
     def expected(self) -> dict[str, Any]:
@@ -47,5 +50,6 @@ def built(
     delivery = _ROOT / name / "delivery"
     generate_delivery("tiny", years, SEED, delivery, defects=defects, fmt=fmt, progress=False)
     warehouse = _ROOT / name / "medfin.duckdb"
-    build(delivery, warehouse)
-    return Built(delivery, warehouse)
+    progress: list[Progress] = []
+    result = build(delivery, warehouse, verbose=False, progress=progress.append)
+    return Built(delivery, warehouse, result, progress)
