@@ -3,6 +3,8 @@
 --   --vars '{municipality_code: 751, activity_month: "2021-03-01"}'
 -- then run the compiled SQL from target/compiled/ against either published file (read-only).
 -- Without vars: the municipality that pays the most in the data, in its latest month.
+-- On the analyst file, counts 1-4 are shown as -1: `billing_units` sums the counts shown and
+-- `hidden_cells` says how many were hidden (0 on the full warehouse).
 {%- set municipality_code = var('municipality_code', none) %}
 {%- set activity_month = var('activity_month', none) %}
 with chosen_municipality as (
@@ -35,7 +37,9 @@ select
     co_financing.age_group_name_da,
     co_financing.drg_code,
     drg.drg_name,
-    sum(co_financing.billing_units) as billing_units,
+    sum(case when co_financing.billing_units >= 0 then co_financing.billing_units end)
+        as billing_units,
+    sum(case when co_financing.billing_units < 0 then 1 else 0 end) as hidden_cells,
     sum(co_financing.basis_dkk) as basis_dkk,
     sum(co_financing.co_financing_dkk) as co_financing_dkk
 from {{ ref('co_financing_by_municipality_month') }} as co_financing

@@ -1,4 +1,6 @@
 -- The DRG groups that cost the municipalities most in a year, with their share of the total.
+-- On the analyst file, counts 1-4 are shown as -1: `courses` sums the counts shown and
+-- `hidden_cells` says how many were hidden (0 on the full warehouse).
 -- dbt compile --select top_drg_groups_by_co_financing --vars '{activity_year: 2021}'
 -- Without vars: the latest year in the data.
 {%- set activity_year = var('activity_year', none) %}
@@ -15,7 +17,9 @@ select
     co_financing.drg_code,
     drg.drg_name,
     drg.mdc_name,
-    sum(co_financing.billing_units) as courses,
+    sum(case when co_financing.billing_units >= 0 then co_financing.billing_units end)
+        as courses,
+    sum(case when co_financing.billing_units < 0 then 1 else 0 end) as hidden_cells,
     sum(co_financing.co_financing_dkk) as co_financing_dkk,
     round(
         100 * sum(co_financing.co_financing_dkk)

@@ -183,6 +183,21 @@ def _hidden_cells(
     return total
 
 
+# Column types scanned as text (a CPR number or a person id can hide in any of them); dates,
+# times, booleans and fractional numbers cannot hold one.
+_NOT_TEXT = ("DATE", "TIME", "TIMESTAMP", "BOOLEAN", "DECIMAL", "DOUBLE", "FLOAT", "INTERVAL")
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER")
+
+
+@dataclass(frozen=True)
+class PrivacyRule:
+    name: str
+    applies_to: str  # column_name | text_value | date_value
+    pattern: str | None
+    threshold_share: float | None
+    min_distinct_values: int | None
+
+
 def privacy_findings(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -193,18 +208,26 @@ def privacy_findings(
 ) -> list[str]:
     """Every place in `database` (default: the connection's own) that looks person-level.
 
-    Column names and text values are matched against the privacy rules valid `today`; text values
-    are also compared with the person ids of `persons` (a relation with a person_id column).
+    - `column_name` rules: against every column name.
+    - `text_value` rules: against the text of every value that could hold a number or an id
+      (text, lists, structs; integers of 9 or more digits zero-padded to 10, a CPR number
+      stored as a number).
+    - with `persons` (a relation with person_id and birth_date): text values (and list elements)
+      equal to a person id; `date_value` rules: a date column with at least min_distinct_values
+      distinct dates of which threshold_share or more are birth dates of the delivery.
     Returns one line per finding: `schema.table.column: what`.
     """
-    rules = con.execute(
-        f"select rule_name, applies_to, pattern from {rules_from}"
-        " where valid_from <= ? and (valid_to is null or valid_to > ?)",
-        [today, today],
-    ).fetchall()
-    if not any(applies == "column_name" for _, applies, _ in rules) or not any(
-        applies == "text_value" for _, applies, _ in rules
-    ):
+    rules = [
+        PrivacyRule(*row)
+        for row in con.execute(
+            "select rule_name, applies_to, pattern, threshold_share, min_distinct_values"
+            f" from {rules_from}"
+            " where valid_from <= ? and (valid_to is null or valid_to > ?)",
+            [today, today],
+        ).fetchall()
+    ]
+    kinds = {rule.applies_to for rule in rules}
+    if not {"column_name", "text_value"} <= kinds:
         raise AnalystFileError(f"{rules_from} has no valid column_name and text_value rules")
     columns = con.execute(
         "select schema_name, table_name, column_name, data_type from duckdb_columns()"
@@ -216,32 +239,79 @@ def privacy_findings(
     findings = []
     for schema, table, column, data_type in columns:
         where = f"{schema}.{table}.{column}"
-        for rule_name, applies, pattern in rules:
-            if (
-                applies == "column_name"
-                and con.execute("select regexp_matches(?, ?, 'i')", [column, pattern]).fetchall()[
-                    0
-                ][0]
-            ):
-                findings.append(f"{where}: the column name matches privacy rule {rule_name}")
-        if data_type != "VARCHAR":
-            continue
         relation = f"{prefix}{identifier(schema)}.{identifier(table)}"
-        for rule_name, applies, pattern in rules:
-            if applies != "text_value":
+        quoted = identifier(column)
+        base_type = data_type.split("(")[0].strip()
+        for rule in rules:
+            if rule.applies_to == "column_name" and _matches(con, column, rule.pattern):
+                findings.append(f"{where}: the column name matches privacy rule {rule.name}")
+        if base_type in ("DATE", "TIMESTAMP") and persons:
+            findings += _birth_dates(con, where, relation, quoted, persons, rules)
+        if base_type.startswith(_NOT_TEXT):
+            continue
+        if base_type in _INTEGER:
+            # a CPR number stored as a number has 9 digits (leading zero lost) or 10
+            padded = f"lpad(cast({quoted} as varchar), 10, '0')"
+            text = f"case when abs({quoted}) >= 100000000 then {padded} end"
+        else:
+            text = f"cast({quoted} as varchar)"
+        for rule in rules:
+            if rule.applies_to != "text_value":
                 continue
-            hits = con.execute(
-                f"select count(*) from {relation}"
-                f" where regexp_matches({identifier(column)}, ?, 'i')",
-                [pattern],
-            ).fetchall()[0][0]
+            hits = _count(
+                con,
+                f"select count(*) from {relation} where regexp_matches({text}, ?, 'i')",
+                [rule.pattern],
+            )
             if hits:
-                findings.append(f"{where}: {hits} value(s) match privacy rule {rule_name}")
-        if persons:
-            hits = con.execute(
-                f"select count(*) from {relation}"
-                f" where {identifier(column)} in (select person_id from {persons})"
-            ).fetchall()[0][0]
+                findings.append(f"{where}: {hits} value(s) match privacy rule {rule.name}")
+        if persons and (data_type == "VARCHAR" or data_type.endswith("[]")):
+            values = (
+                f"select {quoted} as value from {relation}"
+                if data_type == "VARCHAR"
+                else f"select unnest({quoted}) as value from {relation}"
+            )
+            hits = _count(
+                con,
+                f"select count(*) from ({values}) as scanned"
+                f" where cast(value as varchar) in (select person_id from {persons})",
+            )
             if hits:
                 findings.append(f"{where}: {hits} value(s) are person ids of the delivery")
     return findings
+
+
+def _birth_dates(
+    con: duckdb.DuckDBPyConnection,
+    where: str,
+    relation: str,
+    quoted: str,
+    persons: str,
+    rules: list[PrivacyRule],
+) -> list[str]:
+    found = []
+    for rule in rules:
+        if rule.applies_to != "date_value":
+            continue
+        distinct, births = con.execute(
+            f"select count(distinct {quoted}),"
+            f" count(distinct {quoted}) filter (where cast({quoted} as date) in"
+            f" (select birth_date from {persons}))"
+            f" from {relation}"
+        ).fetchall()[0]
+        if distinct >= (rule.min_distinct_values or 1) and births / distinct >= (
+            rule.threshold_share or 0
+        ):
+            found.append(
+                f"{where}: {births} of {distinct} distinct dates are birth dates of the delivery"
+                f" (privacy rule {rule.name})"
+            )
+    return found
+
+
+def _matches(con: duckdb.DuckDBPyConnection, text: str, pattern: str | None) -> bool:
+    return bool(con.execute("select regexp_matches(?, ?, 'i')", [text, pattern]).fetchall()[0][0])
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    return int(con.execute(sql, params or []).fetchall()[0][0])

@@ -258,7 +258,7 @@ def _failures(run_result: Any, log_path: Path | None = None) -> str:
             detail = " | ".join(m for m in message if m)[:500]
             lines.append(f"  - {status}: {name}: {detail}")
     log = (log_path or Path("logs")) / "dbt.log"
-    return "\n".join(lines) or f"  (see the dbt log above and {log})"
+    return "\n".join(lines) or f"  (see the dbt log {log})"
 
 
 def build(
@@ -288,9 +288,14 @@ def build(
     target = publish.layout(Path(warehouse) if warehouse is not None else default_warehouse())
     target.warehouse.parent.mkdir(parents=True, exist_ok=True)
     work = work_dir(target.warehouse)
+    # The work folder holds person-level data (the candidate, the staged delivery): owner and
+    # group only, like the published full warehouse.
+    work.mkdir(mode=0o750, exist_ok=True)
+    os.chmod(work, 0o750)
     staged = stage_delivery(delivery, work / "delivery")
     candidate = work / CANDIDATE_NAME
     try:
+        publish.check_published(target.warehouse)
         publish.create_database(candidate)
         history.carry_over(target.warehouse, candidate)
     except publish.PublishError as exc:
@@ -346,6 +351,7 @@ def build(
     report(Progress("writing the analyst file"))
     analyst = _analyst_file(candidate, work / CANDIDATE_MARTS_NAME, run, delivery.delivery_id)
     if analyst.findings:
+        publish.remove_database(analyst.path)  # never leave the refused file lying around
         raise BuildError(
             f"not published: the analyst file would carry person-level data (fatal check"
             f" {ANALYST_CHECK}):\n"
@@ -360,7 +366,10 @@ def build(
         counts = _row_counts(con)
 
     report(Progress("publishing"))
-    publish.publish(target.warehouse, candidate, analyst.path, run.invocation_id)
+    try:
+        publish.publish(target.warehouse, candidate, analyst.path, run.invocation_id)
+    except publish.PublishError as exc:
+        raise BuildError(str(exc), candidate=candidate) from exc
     return BuildResult(
         warehouse=target.warehouse,
         delivery=delivery,

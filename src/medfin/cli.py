@@ -188,7 +188,7 @@ def _print_build_summary(result: Any) -> None:
         say("rows: " + "; ".join(f"{name} {rows:,}" for name, rows in result.row_counts.items()))
     say(
         f"checks: {result.count('passed')} passed, {len(result.warnings)} warning(s),"
-        f" {result.count('failed') - len(result.warnings)} failed,"
+        f" {sum(c.blocks_publication for c in result.checks)} failed,"
         f" {result.count('not_applicable')} not applicable"
         f" (run {result.run_id}, in quality.check_results)"
     )

@@ -9,11 +9,15 @@ Next to the warehouse path (default `warehouse/medfin.duckdb`):
     warehouse/medfin.releases/<run id>/                                   one build's two files
 
 Readers open the two stable names. A build moves its two files into a new release folder and then
-replaces the `medfin.current` link by one rename, so a reader sees either both old files or both
-new ones, never a mix; a build that is refused touches none of it. DuckDB resolves links, so a
-write-ahead log lands beside the real file in its release folder and can never be replayed
-against the next release. Older release folders are removed after the swap (a reader that still
-has one open keeps reading it: the inode lives until it is closed).
+replaces the `medfin.current` link by one rename: from that instant both names show the new
+release, and a crash before it leaves both showing the old one; a build that is refused touches
+none of it. Older release folders are removed after the swap (a reader that still has one open
+keeps reading it: the inode lives until it is closed).
+
+Write-ahead logs: DuckDB 2.x follows the link and keeps a WAL beside the real file, inside its
+release. DuckDB 1.x clients keep it beside the name they opened (`medfin.duckdb.wal` next to the
+link), where it would be replayed into the next release; publication therefore removes any WAL
+beside the stable names, before and after the swap. Readers should open the files read-only.
 
 Both files are created with a DuckDB storage compatibility version (`MEDFIN_STORAGE_COMPATIBILITY`,
 default `v1.1.0`) so that the DuckDB 1.x engines inside BI drivers can open them; it is fixed when a
@@ -69,6 +73,7 @@ def create_database(path: Path, version: str | None = None) -> None:
         duckdb.connect(str(path), config=config).close()
     except duckdb.Error as exc:
         raise PublishError(f"cannot create {path} with storage version {config}: {exc}") from exc
+    os.chmod(path, FULL_MODE)  # until published, every file may hold person-level rows
 
 
 def remove_database(path: Path) -> None:
@@ -109,11 +114,24 @@ def layout(warehouse: Path) -> Layout:
 
 
 def publish(warehouse: Path, full: Path, marts: Path, release_id: str) -> Layout:
-    """Move the built `full` and `marts` files into a new release and make it current at once."""
-    where = layout(warehouse)
+    """Move the built `full` and `marts` files into a new release and make it current at once.
+
+    Raises PublishError when the release cannot be put in place; up to the swap the published
+    names still show the previous release.
+    """
+    try:
+        return _publish(layout(warehouse), full, marts, release_id)
+    except OSError as exc:
+        raise PublishError(f"cannot publish {warehouse}: {exc}") from exc
+
+
+def _publish(where: Layout, full: Path, marts: Path, release_id: str) -> Layout:
     release = where.release(_safe_name(release_id))
+    if current_release(where.warehouse) == release.resolve():
+        raise PublishError(f"release {release.name} is the published one; build with a new run id")
     if release.exists():
         shutil.rmtree(release)
+    _remove_leftovers(where)
     release.mkdir(parents=True, mode=RELEASE_DIR_MODE)
     targets = {
         full: (release / where.warehouse.name, FULL_MODE),
@@ -134,8 +152,29 @@ def publish(warehouse: Path, full: Path, marts: Path, release_id: str) -> Layout
             # First publication, or a warehouse published before releases existed.
             _replace_link(stable, link)
     _fsync(where.warehouse.parent)
+    _remove_leftovers(where)
     _remove_old_releases(where, keep=release)
     return where
+
+
+def check_published(warehouse: Path) -> None:
+    """Refuse a published name that is a link to nothing (a release folder deleted by hand, or a
+    crash in a first publication): building on it would start an empty check history."""
+    for name in layout(warehouse).published:
+        if name.is_symlink() and not name.exists():
+            raise PublishError(
+                f"{name} links to {os.readlink(name)}, which does not exist; restore the release"
+                f" folder, or remove {name} to start a new warehouse without history"
+            )
+
+
+def _remove_leftovers(where: Layout) -> None:
+    """WALs beside the stable names (DuckDB 1.x writers) and temporary links of a crashed swap."""
+    for name in where.published:
+        name.with_name(name.name + ".wal").unlink(missing_ok=True)
+    for temporary in where.warehouse.parent.glob(".*.new"):
+        if temporary.is_symlink():
+            temporary.unlink(missing_ok=True)
 
 
 def current_release(warehouse: Path) -> Path | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from medfin.sqltext import literal
+from medfin.sqltext import identifier, literal
 
 SCHEMA = "quality"
 HISTORY_SOURCE = "medfin_history"  # the dbt source that declares and describes these tables
@@ -114,14 +114,14 @@ def comment_tables(con: duckdb.DuckDBPyConnection, sources: Mapping[str, Mapping
     for source in sources.values():
         if source.get("source_name") != HISTORY_SOURCE:
             continue
-        table = f"{source['schema']}.{source['name']}"
+        table = f"{identifier(source['schema'])}.{identifier(source['name'])}"
         if source.get("description"):
             con.execute(f"comment on table {table} is {literal(source['description'])}")
             written += 1
         for column, spec in (source.get("columns") or {}).items():
             if spec.get("description"):
                 text = literal(spec["description"])
-                con.execute(f'comment on column {table}."{column}" is {text}')
+                con.execute(f"comment on column {table}.{identifier(column)} is {text}")
                 written += 1
     return written
 
