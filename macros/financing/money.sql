@@ -13,3 +13,8 @@
         else cast(round({{ basis }} * {{ share }}, 2) as {{ money_type() }})
     end
 {%- endmacro %}
+
+{#- An amount per citizen, rounded to the øre; null when there is no population. -#}
+{% macro money_per_citizen(amount, population) -%}
+    cast(round(coalesce({{ amount }}, 0) / nullif({{ population }}, 0), 2) as {{ money_type() }})
+{%- endmacro %}

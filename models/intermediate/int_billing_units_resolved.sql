@@ -56,8 +56,4 @@ select
     end as resolution_issue
 from aged
 left join {{ ref('age_groups') }} as age_groups
-    on
-        age_groups.age_group != 'all'
-        and aged.age_years >= age_groups.age_from
-        and (age_groups.age_to is null or aged.age_years <= age_groups.age_to)
-        and {{ valid_on('age_groups', 'aged.billing_date') }}
+    on {{ in_age_group('age_groups', 'aged.age_years', 'aged.billing_date') }}

@@ -24,11 +24,7 @@ differentiated as (
         min(age_groups.age_group) as age_group
     from population
     inner join {{ ref('dim_age_group') }} as age_groups
-        on
-            age_groups.age_group != 'all'
-            and population.age >= age_groups.age_from
-            and (age_groups.age_to is null or population.age <= age_groups.age_to)
-            and {{ valid_on('age_groups', 'population.reference_date') }}
+        on {{ in_age_group('age_groups', 'population.age', 'population.reference_date') }}
     group by
         population.municipality_code,
         population.reference_date,

@@ -49,15 +49,6 @@ select
     co_financing.co_financing_dkk,
     co_financing.uses_illustrative_rules
 from co_financing
-left join {{ ref('dim_label') }} as age_group_names
-    on
-        age_group_names.domain = 'age_group'
-        and co_financing.age_group = age_group_names.code
-left join {{ ref('dim_label') }} as area_names
-    on
-        area_names.domain = 'area'
-        and co_financing.area = area_names.code
-left join {{ ref('dim_label') }} as provider_names
-    on
-        provider_names.domain = 'provider_kind'
-        and co_financing.provider_kind = provider_names.code
+{{ join_label('age_group', 'co_financing.age_group', 'age_group_names') }}
+{{ join_label('area', 'co_financing.area', 'area_names') }}
+{{ join_label('provider_kind', 'co_financing.provider_kind', 'provider_names') }}

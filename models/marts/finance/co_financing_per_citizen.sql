@@ -48,22 +48,14 @@ select
     cast(coalesce(totals.psychiatric_dkk, 0) as {{ money_type() }}) as psychiatric_dkk,
     cast(coalesce(totals.practice_dkk, 0) as {{ money_type() }}) as practice_dkk,
     cast(coalesce(totals.total_dkk, 0) as {{ money_type() }}) as total_dkk,
-    cast(
-        round(coalesce(totals.somatic_dkk, 0) / nullif(population.population, 0), 2)
-        as {{ money_type() }}
-    ) as somatic_per_citizen_dkk,
-    cast(
-        round(coalesce(totals.psychiatric_dkk, 0) / nullif(population.population, 0), 2)
-        as {{ money_type() }}
-    ) as psychiatric_per_citizen_dkk,
-    cast(
-        round(coalesce(totals.practice_dkk, 0) / nullif(population.population, 0), 2)
-        as {{ money_type() }}
-    ) as practice_per_citizen_dkk,
-    cast(
-        round(coalesce(totals.total_dkk, 0) / nullif(population.population, 0), 2)
-        as {{ money_type() }}
-    ) as total_per_citizen_dkk,
+    {{ money_per_citizen('totals.somatic_dkk', 'population.population') }}
+        as somatic_per_citizen_dkk,
+    {{ money_per_citizen('totals.psychiatric_dkk', 'population.population') }}
+        as psychiatric_per_citizen_dkk,
+    {{ money_per_citizen('totals.practice_dkk', 'population.population') }}
+        as practice_per_citizen_dkk,
+    {{ money_per_citizen('totals.total_dkk', 'population.population') }}
+        as total_per_citizen_dkk,
     coalesce(totals.uses_illustrative_rules, false) as uses_illustrative_rules
 from keys
 left join totals

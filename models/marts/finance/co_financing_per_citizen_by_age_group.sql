@@ -71,10 +71,8 @@ select
     cast(population.population as bigint) as population,
     cast(coalesce(co_financing.billing_units, 0) as bigint) as billing_units,
     cast(coalesce(co_financing.co_financing_dkk, 0) as {{ money_type() }}) as co_financing_dkk,
-    cast(
-        round(coalesce(co_financing.co_financing_dkk, 0) / nullif(population.population, 0), 2)
-        as {{ money_type() }}
-    ) as co_financing_per_citizen_dkk,
+    {{ money_per_citizen('co_financing.co_financing_dkk', 'population.population') }}
+        as co_financing_per_citizen_dkk,
     coalesce(co_financing.uses_illustrative_rules, false) as uses_illustrative_rules
 from keys
 left join co_financing
@@ -90,11 +88,5 @@ left join population
         and keys.age_group = population.age_group
 left join {{ ref('dim_municipality') }} as municipalities
     on keys.municipality_code = municipalities.municipality_code
-left join {{ ref('dim_label') }} as age_group_names
-    on
-        age_group_names.domain = 'age_group'
-        and keys.age_group = age_group_names.code
-left join {{ ref('dim_label') }} as area_names
-    on
-        area_names.domain = 'area'
-        and keys.area = area_names.code
+{{ join_label('age_group', 'keys.age_group', 'age_group_names') }}
+{{ join_label('area', 'keys.area', 'area_names') }}

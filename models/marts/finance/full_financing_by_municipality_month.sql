@@ -27,7 +27,4 @@ select
     full_financing.amount_dkk,
     full_financing.uses_illustrative_tariffs
 from full_financing
-left join {{ ref('dim_label') }} as category_names
-    on
-        category_names.domain = 'category'
-        and full_financing.category = category_names.code
+{{ join_label('category', 'full_financing.category', 'category_names') }}
