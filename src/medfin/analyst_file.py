@@ -236,10 +236,13 @@ def privacy_findings(
         [database],
     ).fetchall()
     prefix = f"{identifier(database)}." if database else ""
-    findings = []
+    findings: list[str] = []
+    # Value counts are gathered per table, in one scan of it: (finding text, count expression).
+    per_table: dict[str, list[tuple[str, str]]] = {}
     for schema, table, column, data_type in columns:
         where = f"{schema}.{table}.{column}"
         relation = f"{prefix}{identifier(schema)}.{identifier(table)}"
+        counts = per_table.setdefault(relation, [])
         quoted = identifier(column)
         base_type = data_type.split("(")[0].strip()
         for rule in rules:
@@ -256,29 +259,35 @@ def privacy_findings(
         else:
             text = f"cast({quoted} as varchar)"
         for rule in rules:
-            if rule.applies_to != "text_value":
-                continue
+            if rule.applies_to == "text_value":
+                counts.append(
+                    (
+                        f"{where}: {{}} value(s) match privacy rule {rule.name}",
+                        f"regexp_matches({text}, {literal(rule.pattern or '')}, 'i')",
+                    )
+                )
+        if persons and data_type == "VARCHAR":
+            counts.append(
+                (
+                    f"{where}: {{}} value(s) are person ids of the delivery",
+                    f"{quoted} in (select person_id from {persons})",
+                )
+            )
+        elif persons and data_type.endswith("[]"):
             hits = _count(
                 con,
-                f"select count(*) from {relation} where regexp_matches({text}, ?, 'i')",
-                [rule.pattern],
-            )
-            if hits:
-                findings.append(f"{where}: {hits} value(s) match privacy rule {rule.name}")
-        if persons and (data_type == "VARCHAR" or data_type.endswith("[]")):
-            values = (
-                f"select {quoted} as value from {relation}"
-                if data_type == "VARCHAR"
-                else f"select unnest({quoted}) as value from {relation}"
-            )
-            hits = _count(
-                con,
-                f"select count(*) from ({values}) as scanned"
+                f"select count(*) from (select unnest({quoted}) as value from {relation})"
                 f" where cast(value as varchar) in (select person_id from {persons})",
             )
             if hits:
                 findings.append(f"{where}: {hits} value(s) are person ids of the delivery")
-    return findings
+    for relation, counts in per_table.items():
+        if not counts:
+            continue
+        sums = ", ".join(f"count(*) filter (where {condition})" for _, condition in counts)
+        row = con.execute(f"select {sums} from {relation}").fetchall()[0]
+        findings += [text.format(hits) for (text, _), hits in zip(counts, row, strict=True) if hits]
+    return sorted(findings)
 
 
 def _birth_dates(
