@@ -43,6 +43,10 @@ from medfin.extract import Delivery, stage_delivery, validate_delivery
 from medfin.project import project_dir
 
 WAREHOUSE_ENV = "MEDFIN_WAREHOUSE"
+# Which regions the health-council data packages show: today's five or the four of 2027
+# (int_data_package_geography reads it; a dbt var of the same name overrides it).
+REGIONS_ENV = "MEDFIN_DATA_PACKAGE_REGIONS"
+REGION_SCHEMES = ("current", "2027")
 DEFAULT_WAREHOUSE = Path("warehouse/medfin.duckdb")
 CANDIDATE_NAME = "candidate.duckdb"
 CANDIDATE_MARTS_NAME = f"candidate{publish.MARTS_SUFFIX}.duckdb"
@@ -143,12 +147,19 @@ def environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def dbt_env(staged_delivery: Path, fmt: str, warehouse: Path) -> dict[str, str]:
-    return {
+def dbt_env(
+    staged_delivery: Path, fmt: str, warehouse: Path, regions: str | None = None
+) -> dict[str, str]:
+    values = {
         DELIVERY_ENV: str(staged_delivery),
         DELIVERY_FORMAT_ENV: fmt,
         WAREHOUSE_ENV: str(warehouse),
     }
+    if regions is not None:
+        if regions not in REGION_SCHEMES:
+            raise BuildError(f"regions must be one of {', '.join(REGION_SCHEMES)}, not {regions!r}")
+        values[REGIONS_ENV] = regions
+    return values
 
 
 class Dbt:
@@ -270,6 +281,7 @@ def build(
     expectations: bool = True,
     verbose: bool = True,
     progress: ProgressCallback | None = None,
+    regions: str | None = None,
 ) -> BuildResult:
     """Validate `delivery_dir`, build a candidate warehouse with dbt, record and gate the checks,
     write and scan the analyst file, and publish both files when no fatal or error check failed.
@@ -278,7 +290,9 @@ def build(
     still gate publication). verbose=False keeps dbt's node log out of the terminal (it is always
     in <warehouse stem>.work/logs/dbt.log); `progress` is called as the build goes. Raises
     DeliveryError for a bad delivery and BuildError when dbt cannot run, a node fails to build,
-    or a check stops publication; then the published files are left as they were.
+    or a check stops publication; then the published files are left as they were. `regions`
+    (`current` or `2027`) picks the regions of the data packages (default:
+    $MEDFIN_DATA_PACKAGE_REGIONS, else current).
     """
     started = time.perf_counter()
     report = progress or (lambda _: None)
@@ -307,7 +321,7 @@ def build(
         ) from exc
 
     dbt = Dbt(project, work, verbose=verbose, progress=progress)
-    with environ(dbt_env(staged, delivery.format, candidate)):
+    with environ(dbt_env(staged, delivery.format, candidate, regions)):
         # One invocation (seeds first in the DAG): a separate `dbt seed` parsed the project
         # once more, about 4 s a build.
         outcome = dbt.invoke(["build"], check=False)

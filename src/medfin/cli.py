@@ -36,6 +36,11 @@ class Defects(StrEnum):
     dirty = "dirty"
 
 
+class Regions(StrEnum):
+    current = "current"
+    r2027 = "2027"
+
+
 class FileFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
@@ -90,6 +95,14 @@ def build(
             "--verbose", "-v", help="Print dbt's node log (otherwise only in the work folder)."
         ),
     ] = False,
+    regions: Annotated[
+        Regions | None,
+        typer.Option(
+            "--regions",
+            help="Regions of the health-council data packages: today's five or the four of 2027"
+            " [default: $MEDFIN_DATA_PACKAGE_REGIONS or current].",
+        ),
+    ] = None,
 ) -> None:
     """Validate a delivery, build a new warehouse with dbt, check it, and publish the warehouse and
     the analyst file when no fatal or error check failed (both are left as they were otherwise)."""
@@ -107,6 +120,7 @@ def build(
                 expectations=not skip_expectations,
                 verbose=verbose,
                 progress=progress,
+                regions=regions.value if regions else None,
             )
     except DeliveryError as exc:
         raise _fail(str(exc)) from None
@@ -316,6 +330,69 @@ def check(
                 soft_wrap=True,
             )
         raise typer.Exit(code=1)
+
+
+export_app = typer.Typer(
+    help="Files for readers outside the warehouse, from the published analyst file.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+_EXPORT_SOURCE_HELP = (
+    "Analyst file to read [default: the published warehouse/medfin-marts.duckdb, or the one"
+    " beside $MEDFIN_WAREHOUSE]."
+)
+
+
+@export_app.command("datapakke")
+def export_datapakke(
+    year: Annotated[int, typer.Option("--year", help="Period (year) of the package.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Workbook to write (.xlsx), or a folder with --all.")
+    ],
+    health_council: Annotated[
+        str | None,
+        typer.Option("--health-council", help='Council name, e.g. "Sundhedsråd Horsens".'),
+    ] = None,
+    all_councils: Annotated[
+        bool,
+        typer.Option("--all", help="One workbook per council and one with all councils."),
+    ] = False,
+    warehouse: Annotated[Path | None, typer.Option("--warehouse", help=_EXPORT_SOURCE_HELP)] = None,
+) -> None:
+    """Write the health-council data package (Excel) from reporting.data_package."""
+    from medfin.export import ExportError
+    from medfin.export.datapakke import export_all, export_one
+
+    if all_councils == (health_council is not None):
+        raise _fail("give either --health-council NAME or --all")
+    try:
+        if all_councils:
+            written = export_all(warehouse, year, out)
+            console.print(f"[green]wrote[/] {len(written)} workbooks to {out}", highlight=False)
+        else:
+            export_one(warehouse, health_council or "", year, out)
+            console.print(f"[green]wrote[/] {out}", highlight=False)
+    except ExportError as exc:
+        raise _fail(str(exc)) from None
+
+
+@export_app.command("parquet")
+def export_parquet_files(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write (replaced whole).")],
+    warehouse: Annotated[Path | None, typer.Option("--warehouse", help=_EXPORT_SOURCE_HELP)] = None,
+) -> None:
+    """Every finance, reporting and quality table as Parquet, with a README of the columns."""
+    from medfin.export import ExportError
+    from medfin.export.parquet import export_parquet
+
+    try:
+        written = export_parquet(warehouse, out)
+    except ExportError as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"[green]wrote[/] {len(written)} Parquet files and README.md to {out}", highlight=False
+    )
 
 
 bench_app = typer.Typer(help="Benchmarks reported against a baseline measured in the same run.")

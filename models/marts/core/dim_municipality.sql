@@ -8,6 +8,7 @@ select
     regions.region_name,
     municipalities.health_council_id,
     health_councils.health_council_name as health_council,
+    regions.region_2027_id,
     regions.region_2027
 from {{ ref('municipalities') }} as municipalities
 left join {{ ref('regions') }} as regions

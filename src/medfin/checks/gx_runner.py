@@ -41,6 +41,7 @@ from medfin.checks.history import (
 from medfin.checks.suites import (
     Suite,
     is_count_column,
+    is_long_table,
     load_suites,
     parameters,
     seed_parameter,
@@ -339,23 +340,42 @@ def _plan(
         return plan
 
     if suite.batch == "count_cells":
+        in_schema = {t: c for t, c in tables.items() if t.split(".")[0] == suite.schema}
+        if not in_schema:
+            return decide("not_applicable", f"no table in schema {suite.schema} yet", 0)
+        long_format = suite.long_format
+        long_tables = [t for t, columns in in_schema.items() if is_long_table(columns, long_format)]
         cells = [
             (table, column)
-            for table, columns in tables.items()
-            if table.split(".")[0] == suite.schema
+            for table, columns in in_schema.items()
+            if table not in long_tables
             for column, data_type in columns
             if is_count_column(column, data_type, suite.count_columns)
         ]
-        if not any(t.split(".")[0] == suite.schema for t in tables):
-            return decide("not_applicable", f"no table in schema {suite.schema} yet", 0)
-        if not cells:
+        if not cells and not long_tables:
             return decide("not_applicable", f"no count column in schema {suite.schema}", 0)
-        plan.query = "\nunion all\n".join(
+
+        def relation(table: str) -> str:
+            return ".".join(identifier(part) for part in table.split(".", 1))
+
+        # Wide tables: one row per cell of every count column. Long tables: one row per count row,
+        # its scope naming the table and the row's labels (e.g. reporting.data_package 6a count).
+        selects = [
             f"select {literal(f'{table}.{column}')} as scope,"
-            f" cast({identifier(column)} as bigint) as value"
-            f" from {'.'.join(identifier(part) for part in table.split('.', 1))}"
+            f" cast({identifier(column)} as bigint) as value from {relation(table)}"
             for table, column in cells
-        )
+        ]
+        for table in long_tables:
+            labels = ", ".join(
+                f"cast({identifier(c)} as varchar)" for c in long_format["label_columns"]
+            )
+            value = identifier(long_format["value_column"])
+            selects.append(
+                f"select {literal(table + ' ')} || concat_ws(' ', {labels}) as scope,"
+                f" cast({value} as bigint) as value from {relation(table)}"
+                f" where {long_format['count_rows']}"
+            )
+        plan.query = "\nunion all\n".join(selects)
     elif suite.batch is not None:
         return decide("error", f"unknown batch kind {suite.batch!r} in {suite.path.name}")
     else:

@@ -7,6 +7,10 @@ suite's `meta.medfin` block says what to validate and where run-time values come
     query          optional SQL for the batch; default `select * from <table>`
     schema + batch a batch medfin builds at run time (`count_cells`: every count cell of every
                    table in the schema, one row per cell); no table in the schema = `not_applicable`
+    count_columns  (count_cells) which columns of a wide table hold counts: data_types, not_named
+    long_format    (count_cells) tables with all `requires` columns hold one figure per row in
+                   `value_column`; the rows matching `count_rows` (SQL) are counts, labelled by
+                   `label_columns` in the detail
     value_sets     parameter name -> {table, column}: the distinct values of a seed column
     index_columns  columns GX reports for unexpected rows (shown as the detail of a failure)
 
@@ -63,6 +67,7 @@ class Suite:
     value_sets: dict[str, ValueSet]
     index_columns: tuple[str, ...]
     count_columns: dict[str, Any] = field(default_factory=dict)
+    long_format: dict[str, Any] = field(default_factory=dict)
 
     @property
     def expectations(self) -> list[dict[str, Any]]:
@@ -137,7 +142,25 @@ def load_suite(path: Path) -> Suite:
         value_sets=value_sets,
         index_columns=tuple(medfin.get("index_columns") or ()),
         count_columns=dict(medfin.get("count_columns") or {}),
+        long_format=_long_format(path, medfin.get("long_format")),
     )
+
+
+def _long_format(path: Path, spec: Any) -> dict[str, Any]:
+    if not spec:
+        return {}
+    for key in ("requires", "value_column", "label_columns", "count_rows"):
+        if key not in spec:
+            raise SuiteError(f"{path.name}: meta.medfin.long_format lacks `{key}`")
+    for name in [*spec["requires"], spec["value_column"], *spec["label_columns"]]:
+        _check_identifier(path, name)
+    return dict(spec)
+
+
+def is_long_table(columns: list[tuple[str, str]], spec: Mapping[str, Any]) -> bool:
+    """A table with one figure per row (all of the long format's `requires` columns)."""
+    names = {column.lower() for column, _ in columns}
+    return bool(spec) and all(name in names for name in spec["requires"])
 
 
 def _check_identifier(path: Path, name: str) -> None:

@@ -1,0 +1,95 @@
+-- Grain: table x period x area x breakdown value x measure (`count`, `per_1000`): the
+-- health-council data packages in long format, as published (discretion applied). BI tools read
+-- it directly; `medfin export datapakke` lays it out as one Excel workbook per council.
+-- Per 1,000 citizens = 1,000 x the unsuppressed count / the citizens of the same area, period and
+-- (for age bands, sex and age groups) the same column on 1 January, to one decimal; null where no
+-- citizen lives. A hidden count hides its rate too.
+with cells as (
+    select * from {{ ref('int_data_package_discretion') }}
+),
+
+texts as (
+    select
+        max(case when domain = 'data_package_text' and code = 'title_prefix' then label_da end) as title_prefix,
+        max(case when domain = 'data_package_text' and code = 'discretion_note' then label_da end)
+            as discretion_template,
+        max(case when domain = 'data_package_text' and code = 'illustrative_note' then label_da end)
+            as illustrative_note,
+        max(case when domain = 'measure' and code = 'per_1000' then label_da end) as per_1000_label
+    from {{ ref('dim_label') }}
+),
+
+rules as (
+    select
+        lower_bound,
+        upper_bound,
+        shown_as,
+        valid_from,
+        valid_to
+    from {{ ref('discretion_rules') }}
+    where rule_name = 'small_count'
+),
+
+noted as (
+    select
+        cells.*,
+        texts.title_prefix,
+        texts.per_1000_label,
+        replace(replace(replace(texts.discretion_template,
+            '{lower_bound}', cast(rules.lower_bound as varchar)),
+            '{upper_bound}', cast(rules.upper_bound as varchar)),
+            '{shown_as}', cast(rules.shown_as as varchar)) as discretion_note,
+        case
+            when max(case when cells.uses_illustrative_rule then 1 else 0 end)
+                over (partition by cells.table_id, cells.period) = 1
+                then texts.illustrative_note
+        end as rule_note
+    from cells
+    cross join texts
+    left join rules
+        on {{ valid_on('rules', 'cells.period_start') }}
+),
+
+measures as (
+    select
+        noted.*,
+        'count' as measure,
+        noted.title_prefix || ' ' || noted.table_id || '. ' || noted.title_da as table_title,
+        case when noted.is_suppressed then noted.shown_as else noted.count_value end as value
+    from noted
+    union all
+    select
+        noted.*,
+        'per_1000' as measure,
+        noted.title_prefix || ' ' || noted.table_id || '. ' || noted.title_da || ', '
+        || lower(noted.per_1000_label) as table_title,
+        case
+            when noted.is_suppressed then noted.shown_as
+            when noted.citizens > 0 then round(1000 * noted.count_value / noted.citizens, 1)
+        end as value
+    from noted
+)
+
+select
+    table_id,
+    table_no,
+    table_sort,
+    table_title,
+    period,
+    geo_level,
+    geo_code,
+    geo_name,
+    parent_geo_code,
+    geo_sort,
+    breakdown,
+    breakdown_value,
+    breakdown_label,
+    breakdown_sort,
+    measure,
+    unit,
+    cast(value as decimal(18, 2)) as value,
+    is_suppressed,
+    source_note_da as source_note,
+    discretion_note,
+    rule_note
+from measures
