@@ -61,6 +61,14 @@ def parse_years(value: str) -> tuple[int, int]:
     return first, last
 
 
+def parse_municipalities(value: str) -> tuple[int, ...]:
+    """`615, 727,746` -> (615, 727, 746)."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise typer.BadParameter("use comma-separated municipality codes, e.g. 615,727,746")
+    return tuple(int(part) for part in parts)
+
+
 def _fail(message: str) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code=1)
@@ -247,9 +255,18 @@ def generate(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
+    municipalities: Annotated[
+        str | None,
+        typer.Option(
+            "--municipalities",
+            help="With --scale tiny: comma-separated municipality codes the tiny population lives"
+            " in, e.g. 615,727,746,766 [default: 727,741,746].",
+        ),
+    ] = None,
 ) -> None:
     """Write a synthetic raw extract delivery (contract version 1)."""
     first, last = parse_years(years)
+    codes = parse_municipalities(municipalities) if municipalities is not None else None
     from medfin.generate import generate_delivery
 
     try:
@@ -262,6 +279,7 @@ def generate(
             defects=defects.value,
             fmt=fmt.value,
             progress=progress,
+            municipalities=codes,
         )
     except (ValueError, FileExistsError) as exc:
         raise _fail(str(exc)) from None

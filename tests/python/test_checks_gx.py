@@ -236,9 +236,13 @@ def test_clean_build_passes_records_and_reports(
     statuses = {(r.check_name, r.scope): r.status for r in run.results}
     problems = {k: s for k, s in statuses.items() if s not in ("passed", "not_applicable")}
     assert problems == {}, [(o.result.scope, o.detail) for o in run.outcomes]
-    assert {k for k, s in statuses.items() if s == "not_applicable"} == {
-        ("gx_small_numbers_suppressed", "reporting.* (count columns)")
-    }
+    # every suite applies: reporting.data_package is published (discretion applied)
+    assert {k for k, s in statuses.items() if s == "not_applicable"} == set()
+    (small,) = [r for r in run.results if r.check_name == "gx_small_numbers_suppressed"]
+    assert [(small.denominator_rows,)] == query(
+        warehouse,
+        "select count(*) from reporting.data_package where measure = 'count' and unit <> 'kroner'",
+    )
     assert run.ok and run.blocking == []
     checks = {r.check_name for r in run.results}
     assert checks == {name for name in _catalogue(repo_root) if name.startswith("gx_")}
@@ -257,14 +261,14 @@ def test_clean_build_passes_records_and_reports(
     assert run.recorded == len(rows) == len(run.outcomes)
     assert {r["run_id"] for r in rows} == {run.run_id}
     assert {r["delivery_id"] for r in rows} == {manifest["delivery_id"]}
-    assert {r["status"] for r in rows} == {"passed", "not_applicable"}
+    assert {r["status"] for r in rows} == {"passed"}
 
     assert run.report == report_dir / "quality-report.html"
     assert run.report.is_file()
     assert run.data_docs_index == report_dir / "data_docs" / "index.html"
     validations = {p.name for p in (report_dir / "data_docs" / "validations").iterdir()}
     assert "finance_co_financing_per_citizen" in validations
-    assert "reporting_small_numbers" not in validations  # not applicable: not run
+    assert "reporting_small_numbers" in validations
 
 
 def test_delivery_from_the_audit_without_history(warehouse: Path, tmp_path: Path) -> None:
@@ -290,6 +294,9 @@ def test_default_report_dir_is_next_to_the_warehouse(warehouse: Path) -> None:
 def _first(table: str, keys: str, where: str = "true") -> str:
     return f"({keys}) in (select {keys} from {table} where {where} order by {keys} limit 1)"
 
+
+# The wide-table tests below replace the published long table with one wide table of their own.
+WIDE_REPORTING_ONLY = ["drop table reporting.data_package"]
 
 TAMPERED = {
     "one_booked_krone_too_many": (
@@ -400,9 +407,18 @@ TAMPERED = {
         "fatal",
         1,
     ),
+    "small_number_published_in_data_package": (
+        [
+            "update reporting.data_package set value = 3 where table_id = '4b'"
+            " and measure = 'count' and geo_code = '727' and breakdown_value = 'general_practice'",
+        ],
+        [("gx_small_numbers_suppressed", "reporting.* (count columns)")],
+        "error",
+        1,
+    ),
     "small_number_published": (
         [
-            "create schema reporting",
+            *WIDE_REPORTING_ONLY,
             "create table reporting.contacts_by_municipality (municipality_code integer,"
             " activity_year integer, patients bigint, contacts bigint, per_1000 double)",
             "insert into reporting.contacts_by_municipality values"
@@ -449,7 +465,7 @@ def test_check_fails_on_purpose(case: str, warehouse: Path, tmp_path: Path) -> N
 def test_small_numbers_pass_when_suppressed(warehouse: Path, tmp_path: Path) -> None:
     execute(
         warehouse,
-        "create schema reporting",
+        *WIDE_REPORTING_ONLY,
         "create table reporting.patients_by_age (municipality_code integer, activity_year"
         " integer, age_group varchar, patients bigint, courses integer, per_1000 double)",
         "insert into reporting.patients_by_age values"

@@ -196,8 +196,11 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
     for i in (first_full, first_co):
         rows[i]["amount_dkk"] += ONE_KRONE
     _rewrite(path, pa.Table.from_pylist(rows, schema=bookings.schema))
-    full_key = (rows[first_full]["region_code"], rows[first_full]["activity_year"],
-                rows[first_full]["category"])
+    full_key = (
+        rows[first_full]["region_code"],
+        rows[first_full]["activity_year"],
+        rows[first_full]["category"],
+    )
     co_key = (rows[first_co]["region_code"], rows[first_co]["activity_year"])
 
     # One publishing system published nothing all year.

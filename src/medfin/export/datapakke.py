@@ -19,6 +19,7 @@ import duckdb
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from medfin import __version__
@@ -193,7 +194,10 @@ def _write_contents(sheet: Worksheet, package: Package, subject: str, source: st
     row = 5
     for table in package.tables:
         cell = sheet.cell(row=row, column=1, value=table.titles["count"])
-        cell.hyperlink = f"#'{sheet_name(package, table)}'!A1"
+        # An internal link (location), which Excel and LibreOffice follow within the file.
+        cell.hyperlink = Hyperlink(
+            ref=cell.coordinate, location=f"'{sheet_name(package, table)}'!A1"
+        )
         cell.font = Font(color="1F4E79", underline="single")
         row += 1
     notes = {t.discretion_note for t in package.tables} | {

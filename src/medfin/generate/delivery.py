@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -72,9 +73,23 @@ GENERATOR_VERSION = 1
 _STREAM_BASE, _STREAM_DEFECTS, _STREAM_ADMIN = 1, 2, 3
 
 
-def make_scope(world: World, scale: str, region: int) -> Scope:
+def make_scope(
+    world: World, scale: str, region: int, municipalities: Sequence[int] | None = None
+) -> Scope:
+    """Which municipalities the delivery covers. `municipalities` (tiny scale only) spreads the
+    tiny population over those municipalities instead of the default three, by their size."""
+    if municipalities is not None:
+        if scale != "tiny":
+            raise ValueError("municipalities can only be chosen with the tiny scale")
+        unknown = sorted(set(municipalities) - set(world.municipality_region))
+        if unknown or not municipalities:
+            raise ValueError(
+                f"unknown municipality codes {unknown}; use codes of seeds/municipalities.csv"
+                if unknown
+                else "give at least one municipality code"
+            )
     if scale == "tiny":
-        munis = np.array(params.TINY_MUNICIPALITIES)
+        munis = np.array(sorted(set(municipalities or params.TINY_MUNICIPALITIES)))
         weights = np.array([world.population_approx[m] for m in munis], dtype=float)
         n = params.TINY_RESIDENTS
     elif scale == "region":
@@ -159,8 +174,10 @@ def generate_delivery(
     defects: str = "default",
     fmt: str = "parquet",
     progress: bool = True,
+    municipalities: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Write a delivery folder; return the manifest."""
+    """Write a delivery folder; return the manifest. `municipalities` (tiny scale): the
+    municipalities the tiny population lives in (default params.TINY_MUNICIPALITIES)."""
     if defects not in PROFILES:
         raise ValueError(f"unknown defect profile {defects!r}; expected one of {PROFILES}")
     if fmt not in ("parquet", "csv"):
@@ -169,7 +186,7 @@ def generate_delivery(
     world = load_world()
     if first < world.drg_years[0] or last > world.drg_years[-1] or first > last:
         raise ValueError(f"years must lie within {world.drg_years[0]}-{world.drg_years[-1]}")
-    scope = make_scope(world, scale, region)
+    scope = make_scope(world, scale, region, municipalities)
     _prepare_output(out)
     rules = RuleBook()
     state = RunState(
