@@ -10,7 +10,10 @@ with activity as (
         'drg_contacts' as activity_source,
         contacts.person_id,
         contacts.start_date as activity_date,
-        case when contacts.is_admission then 'admission' else 'outpatient_visit' end as contact_kind,
+        case
+            when contacts.is_admission then 'admission'
+            else 'outpatient_visit'
+        end as contact_kind,
         cast(null as varchar) as provider_kind,
         cast(null as varchar) as specialty,
         cast(null as decimal(18, 2)) as amount_dkk
@@ -20,7 +23,10 @@ with activity as (
         'psychiatric_contacts' as activity_source,
         stays.person_id,
         stays.start_date as activity_date,
-        case when stays.is_admission then 'admission' else 'outpatient_visit' end as contact_kind,
+        case
+            when stays.is_admission then 'admission'
+            else 'outpatient_visit'
+        end as contact_kind,
         cast(null as varchar) as provider_kind,
         cast(null as varchar) as specialty,
         cast(null as decimal(18, 2)) as amount_dkk

@@ -29,73 +29,73 @@ population as (
     from {{ ref('fct_population') }}
 ),
 
+{#- The measures and filters the tables share. -#}
+{%- set persons = 'sum(facts.persons)' %}
+{%- set rows = 'count(*)' %}
+{%- set citizens = 'count(distinct facts.person_id)' %}
+{%- set kroner = 'sum(facts.amount_dkk)' %}
+{%- set days_or_visits = 'sum(facts.quantity)' %}
+{%- set activity = "facts.fact_kind = 'activity'" %}
+{%- set somatic = activity ~ " and facts.report_area = 'hospital_somatic'" %}
+{%- set outpatient_visits = somatic ~ " and facts.contact_kind = 'outpatient_visit'" %}
+{%- set admissions = somatic ~ " and facts.contact_kind = 'admission'" %}
+{%- set specialist_practice = activity ~ " and facts.report_area = 'specialist_practice'" %}
+{%- set general_practice = activity ~ " and facts.report_area = 'general_practice'" %}
+{%- set valued = "(facts.fact_kind in ('course_value', 'psychiatric_value')"
+    ~ " or (" ~ activity ~ " and facts.activity_source = 'practice_services'))" %}
+{%- set full_financing = "facts.fact_kind = 'full_financing'" %}
+{%- set co_financing = "facts.fact_kind = 'co_financing'" %}
+
 counted as (
-    {{ data_package_table('1a', 'population', 'true', 'age_band', 'sum(facts.persons)', 'sum(facts.persons)') }}
+    {{ data_package_table('1a', 'population', 'true', 'age_band', persons, persons) }}
     union all
-    {{ data_package_table('1b', 'population', 'true', 'sex', 'sum(facts.persons)', 'sum(facts.persons)') }}
+    {{ data_package_table('1b', 'population', 'true', 'sex', persons, persons) }}
     union all
-    {{ data_package_table('4a', 'activity', "facts.fact_kind = 'activity'", 'report_area', 'count(*)', 'count(*)') }}
+    {{ data_package_table('4a', 'activity', activity, 'report_area', rows, rows) }}
     union all
-    {{ data_package_table('4b', 'activity', "facts.fact_kind = 'activity'", 'report_area',
-        'count(distinct facts.person_id)', 'count(distinct facts.person_id)') }}
+    {{ data_package_table('4b', 'activity', activity, 'report_area', citizens, citizens) }}
     union all
-    {{ data_package_table('6a', 'activity',
-        "facts.fact_kind = 'activity' and facts.report_area = 'hospital_somatic'"
-        ~ " and facts.contact_kind = 'outpatient_visit'", 'age_band', 'count(*)', 'count(*)') }}
+    {{ data_package_table('6a', 'activity', outpatient_visits, 'age_band', rows, rows) }}
     union all
-    {{ data_package_table('6b', 'activity',
-        "facts.fact_kind = 'activity' and facts.report_area = 'hospital_somatic'"
-        ~ " and facts.contact_kind = 'admission'", 'age_band', 'count(*)', 'count(*)') }}
+    {{ data_package_table('6b', 'activity', admissions, 'age_band', rows, rows) }}
     union all
-    {{ data_package_table('6c', 'activity',
-        "facts.fact_kind = 'activity' and facts.report_area = 'hospital_somatic'", 'age_band',
-        'count(distinct facts.person_id)', 'count(distinct facts.person_id)') }}
+    {{ data_package_table('6c', 'activity', somatic, 'age_band', citizens, citizens) }}
     union all
-    {{ data_package_table('9a', 'activity',
-        "facts.fact_kind = 'activity' and facts.report_area = 'specialist_practice'", 'specialty',
-        'count(distinct facts.person_id)', 'count(distinct facts.person_id)') }}
+    {{ data_package_table('9a', 'activity', specialist_practice, 'specialty', citizens, citizens) }}
     union all
-    {{ data_package_table('10a', 'activity',
-        "facts.fact_kind = 'activity' and facts.report_area = 'general_practice'", 'age_band',
-        'count(distinct facts.person_id)', 'count(distinct facts.person_id)') }}
+    {{ data_package_table('10a', 'activity', general_practice, 'age_band', citizens, citizens) }}
     union all
-    {{ data_package_table('10b', 'activity',
-        "facts.fact_kind = 'activity' and facts.report_area = 'general_practice'", 'age_band',
-        'count(*)', 'count(*)') }}
+    {{ data_package_table('10b', 'activity', general_practice, 'age_band', rows, rows) }}
     union all
-    {{ data_package_table('13a', 'activity',
-        "(facts.fact_kind in ('course_value', 'psychiatric_value')"
-        ~ " or (facts.fact_kind = 'activity' and facts.activity_source = 'practice_services'))",
-        'report_area', 'sum(facts.amount_dkk)', 'count(*)') }}
+    {{ data_package_table('13a', 'activity', valued, 'report_area', kroner, rows) }}
     union all
-    {{ data_package_table('14a', 'activity', "facts.fact_kind = 'full_financing'", 'category',
-        'sum(facts.amount_dkk)', 'count(*)') }}
+    {{ data_package_table('14a', 'activity', full_financing, 'category', kroner, rows) }}
     union all
-    {{ data_package_table('14b', 'activity', "facts.fact_kind = 'full_financing'", 'category',
-        'sum(facts.quantity)', 'count(*)') }}
+    {{ data_package_table('14b', 'activity', full_financing, 'category', days_or_visits, rows) }}
     union all
-    {{ data_package_table('M1a', 'activity', "facts.fact_kind = 'co_financing'", 'co_financing_area',
-        'sum(facts.amount_dkk)', 'count(*)') }}
+    {{ data_package_table('M1a', 'activity', co_financing, 'co_financing_area', kroner, rows) }}
     union all
-    {{ data_package_table('M1b', 'activity', "facts.fact_kind = 'co_financing'", 'co_financing_age_group',
-        'sum(facts.amount_dkk)', 'count(*)') }}
+    {{ data_package_table('M1b', 'activity', co_financing, 'co_financing_age_group',
+        kroner, rows) }}
 ),
 
 -- The citizens a per-1,000 rate divides by: the whole population of the area, or the part of it
 -- in the same age band, sex or co-financing age group (seeds/data_package_tables.csv denominator).
 denominators as (
-    select 'all' as breakdown, geo_level, geo_code, period, breakdown_value, count_value as citizens
-    from ({{ data_package_table('-', 'population', 'true', 'all', 'sum(facts.persons)', 'sum(facts.persons)') }})
-    union all
-    select 'age_band' as breakdown, geo_level, geo_code, period, breakdown_value, count_value as citizens
-    from ({{ data_package_table('-', 'population', 'true', 'age_band', 'sum(facts.persons)', 'sum(facts.persons)') }})
-    union all
-    select 'sex' as breakdown, geo_level, geo_code, period, breakdown_value, count_value as citizens
-    from ({{ data_package_table('-', 'population', 'true', 'sex', 'sum(facts.persons)', 'sum(facts.persons)') }})
-    union all
-    select 'age_group' as breakdown, geo_level, geo_code, period, breakdown_value, count_value as citizens
-    from ({{ data_package_table('-', 'population', 'true', 'co_financing_age_group',
-        'sum(facts.persons)', 'sum(facts.persons)') }})
+    {%- for breakdown, column in [('all', 'all'), ('age_band', 'age_band'), ('sex', 'sex'),
+        ('age_group', 'co_financing_age_group')] %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            '{{ breakdown }}' as breakdown,
+            geo_level,
+            geo_code,
+            period,
+            breakdown_value,
+            count_value as citizens
+        from ({{ data_package_table('-', 'population', 'true', column, persons, persons) }})
+    {%- endfor %}
 ),
 
 -- A package covers the years with a population on 1 January.
@@ -200,8 +200,12 @@ left join denominators
         grid.geo_level = denominators.geo_level
         and grid.geo_code = denominators.geo_code
         and grid.period = denominators.period
-        and denominators.breakdown = case when grid.denominator = 'row_population' then 'all' else grid.breakdown end
-        and denominators.breakdown_value = case when grid.denominator = 'row_population' then 'all' else grid.breakdown_value end
+        and denominators.breakdown = case
+            when grid.denominator = 'row_population' then 'all' else grid.breakdown
+        end
+        and denominators.breakdown_value = case
+            when grid.denominator = 'row_population' then 'all' else grid.breakdown_value
+        end
 left join {{ ref('dim_label') }} as labels
     on
         labels.domain = case grid.breakdown

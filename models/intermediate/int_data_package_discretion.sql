@@ -2,4 +2,6 @@
 -- suppress_small_counts: 1-4 observations hidden, and the second-smallest municipality of a
 -- council column hidden with a single hidden one). A column is one table x period x breakdown
 -- value. Unsuppressed values stay here; reporting.data_package publishes the judged ones.
-{{ suppress_small_counts(ref('int_data_package_cells'), ['table_id', 'period', 'breakdown_value']) }}
+{{ suppress_small_counts(
+    ref('int_data_package_cells'), ['table_id', 'period', 'breakdown_value']
+) }}

@@ -4,7 +4,8 @@
 -- (distinct citizens stay distinct at every level). Regions are today's or the 2027 regions, by
 -- the build variable data_package_regions (`current` or `2027`; default from the environment
 -- variable MEDFIN_DATA_PACKAGE_REGIONS, which `medfin build --regions` sets).
-{%- set regions = var('data_package_regions', env_var('MEDFIN_DATA_PACKAGE_REGIONS', 'current')) | string %}
+{%- set from_environment = env_var('MEDFIN_DATA_PACKAGE_REGIONS', 'current') %}
+{%- set regions = var('data_package_regions', from_environment) | string %}
 {%- if regions not in ['current', '2027'] %}
     {{ exceptions.raise_compiler_error(
         "var data_package_regions must be 'current' or '2027', not '" ~ regions ~ "'") }}

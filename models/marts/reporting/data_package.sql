@@ -8,14 +8,13 @@ with cells as (
     select * from {{ ref('int_data_package_discretion') }}
 ),
 
+{% set text = "max(case when domain = '{}' and code = '{}' then label_da end)" %}
 texts as (
     select
-        max(case when domain = 'data_package_text' and code = 'title_prefix' then label_da end) as title_prefix,
-        max(case when domain = 'data_package_text' and code = 'discretion_note' then label_da end)
-            as discretion_template,
-        max(case when domain = 'data_package_text' and code = 'illustrative_note' then label_da end)
-            as illustrative_note,
-        max(case when domain = 'measure' and code = 'per_1000' then label_da end) as per_1000_label
+        {{ text.format('data_package_text', 'title_prefix') }} as title_prefix,
+        {{ text.format('data_package_text', 'discretion_note') }} as discretion_template,
+        {{ text.format('data_package_text', 'illustrative_note') }} as illustrative_note,
+        {{ text.format('measure', 'per_1000') }} as per_1000_label
     from {{ ref('dim_label') }}
 ),
 
@@ -30,18 +29,27 @@ rules as (
     where rule_name = 'small_count'
 ),
 
+-- The notes of a table: the discretion note with the rule's numbers filled in, and the note on
+-- illustrative rule values when any figure of the table in the period rests on one.
 noted as (
     select
         cells.*,
         texts.title_prefix,
         texts.per_1000_label,
-        replace(replace(replace(texts.discretion_template,
-            '{lower_bound}', cast(rules.lower_bound as varchar)),
-            '{upper_bound}', cast(rules.upper_bound as varchar)),
-            '{shown_as}', cast(rules.shown_as as varchar)) as discretion_note,
+        replace(
+            replace(
+                replace(
+                    texts.discretion_template, '{lower_bound}', cast(rules.lower_bound as varchar)
+                ),
+                '{upper_bound}', cast(rules.upper_bound as varchar)
+            ),
+            '{shown_as}', cast(rules.shown_as as varchar)
+        ) as discretion_note,
         case
-            when max(case when cells.uses_illustrative_rule then 1 else 0 end)
-                over (partition by cells.table_id, cells.period) = 1
+            when
+                max(case when cells.uses_illustrative_rule then 1 else 0 end)
+                    over (partition by cells.table_id, cells.period)
+                = 1
                 then texts.illustrative_note
         end as rule_note
     from cells
