@@ -1,22 +1,30 @@
 {#-
-    Small-number discretion of the reporting marts, in one place. `cells` is a relation with one
-    row per published cell: the columns in `column_key` (which cells form one column of a table),
-    period_start (date; which rule of seeds/discretion_rules.csv applies), geo_level, geo_code,
-    parent_geo_code and observations (the units behind the cell). Adds:
+    Small-number discretion of the reporting marts, in one place. `cells` has one row per cell:
+    the `column_key` columns (which cells form one column of a table), period_start (date; which
+    rule of seeds/discretion_rules.csv applies), geo_level, geo_code, parent_geo_code and
+    observations (the citizens behind the cell). `levels` lists the geography levels from the top;
+    each level's parent is the level before it. Adds:
         shown_as               what a hidden cell shows (the seed's value; null = no rule, which
-                               the not_null test of the model using this macro turns into an error)
+                               the model's not_null test turns into an error)
         is_primary_suppressed  observations within the seed's bounds (1-4); zero stays 0
-        suppressed_siblings    primary-suppressed cells among the same column's cells of the same
-                               level and parent
-        is_suppressed          primary, or the secondary partner: when exactly one cell of a parent
-                               (e.g. one municipality of a health council) is hidden in a column,
-                               the published parent minus the others would reveal it, so the
-                               sibling with the next smallest observations (positive ones first,
-                               then by geo_code) is hidden too, unless the parent itself is
-                               hidden. Applied to the `child_levels`.
-        is_parent_suppressed   the parent's cell is primary-suppressed
+        is_parent_suppressed   the parent's cell of the same column is hidden (in the end)
+        suppressed_siblings    primary-hidden cells among the cells of the same column and parent
+        partner_rank           order in which siblings are taken as partners: not primary first,
+                               positive observations first, smallest first, then geo_code
+        is_suppressed          hidden. Primary; or, level by level from the top, the partner that
+                               keeps a hidden cell from being worked out by subtraction:
+                               - parent shown and exactly one sibling primary-hidden: the parent
+                                 minus the others would reveal it, so the next smallest is hidden;
+                               - parent hidden (a partner itself) and no sibling hidden: the sum of
+                                 the children would reveal the parent, so the smallest is hidden.
+                               Each level reads the final state of its parent level.
 -#}
-{% macro suppress_small_counts(cells, column_key, child_levels=['municipality']) -%}
+{% macro suppress_small_counts(
+    cells, column_key, levels=['country', 'region', 'health_council', 'municipality']
+) -%}
+    {%- set key -%}
+        {%- for column in column_key %}judged.{{ column }}, {% endfor -%}
+    {%- endset %}
     with rules as (
         select
             lower_bound,
@@ -40,53 +48,75 @@
             on {{ valid_on('rules', 'cells.period_start') }}
     ),
 
-    -- The parent's own cell (the council of a municipality): when it is hidden too, nothing can
-    -- be subtracted from it and no partner is needed.
-    parents as (
-        select
-            {% for column in column_key %}{{ column }}, {% endfor -%}
-            geo_level,
-            geo_code,
-            is_primary_suppressed
-        from judged
-    ),
-
-    siblings as (
+    level_{{ levels[0] }} as (
         select
             judged.*,
-            coalesce(parents.is_primary_suppressed, false) as is_parent_suppressed,
-            sum(case when judged.is_primary_suppressed then 1 else 0 end) over (
-                partition by {% for column in column_key %}judged.{{ column }}, {% endfor -%}
-                judged.geo_level, judged.parent_geo_code
-            ) as suppressed_siblings,
-            row_number() over (
-                partition by {% for column in column_key %}judged.{{ column }}, {% endfor -%}
-                judged.geo_level, judged.parent_geo_code
-                order by
-                    case when judged.is_primary_suppressed then 1 else 0 end,
-                    case when judged.observations > 0 then 0 else 1 end,
-                    judged.observations,
-                    judged.geo_code
-            ) as partner_rank
+            false as is_parent_suppressed,
+            case when judged.is_primary_suppressed then 1 else 0 end as suppressed_siblings,
+            cast(1 as bigint) as partner_rank,
+            judged.is_primary_suppressed as is_suppressed
         from judged
-        left join parents
-            on
-                {% for column in column_key %}judged.{{ column }} = parents.{{ column }}
-                and {% endfor -%}
-                judged.parent_geo_code = parents.geo_code
-                and judged.geo_level != parents.geo_level
+        where judged.geo_level = '{{ levels[0] }}'
+    ),
+    {%- for level in levels[1:] %}
+        {%- set parent = levels[loop.index0] %}
+
+        ranked_{{ level }} as (
+            select
+                judged.*,
+                coalesce(parents.is_suppressed, false) as is_parent_suppressed,
+                cast(sum(case when judged.is_primary_suppressed then 1 else 0 end) over (
+                    partition by {{ key }}judged.parent_geo_code
+                ) as integer) as suppressed_siblings,
+                row_number() over (
+                    partition by {{ key }}judged.parent_geo_code
+                    order by
+                        case when judged.is_primary_suppressed then 1 else 0 end,
+                        case when judged.observations > 0 then 0 else 1 end,
+                        judged.observations,
+                        judged.geo_code
+                ) as partner_rank
+            from judged
+            left join level_{{ parent }} as parents
+                on
+                    {% for column in column_key -%}
+                        judged.{{ column }} = parents.{{ column }} and
+                    {% endfor -%}
+                    judged.parent_geo_code = parents.geo_code
+            where judged.geo_level = '{{ level }}'
+        ),
+
+        level_{{ level }} as (
+            select
+                ranked_{{ level }}.*,
+                (
+                    ranked_{{ level }}.is_primary_suppressed
+                    or (
+                        ranked_{{ level }}.partner_rank = 1
+                        and (
+                            (
+                                not ranked_{{ level }}.is_parent_suppressed
+                                and ranked_{{ level }}.suppressed_siblings = 1
+                            )
+                            or (
+                                ranked_{{ level }}.is_parent_suppressed
+                                and ranked_{{ level }}.suppressed_siblings = 0
+                            )
+                        )
+                    )
+                ) as is_suppressed
+            from ranked_{{ level }}
+        ),
+    {%- endfor %}
+
+    all_levels as (
+        {%- for level in levels %}
+            {%- if not loop.first %}
+                union all
+            {%- endif %}
+            select * from level_{{ level }}
+        {%- endfor %}
     )
 
-    select
-        siblings.*,
-        (
-            siblings.is_primary_suppressed
-            or (
-                siblings.geo_level in ({% for level in child_levels %}'{{ level }}'{{ ", " if not loop.last }}{% endfor %})
-                and siblings.suppressed_siblings = 1
-                and siblings.partner_rank = 1
-                and not siblings.is_parent_suppressed
-            )
-        ) as is_suppressed
-    from siblings
+    select * from all_levels
 {%- endmacro %}

@@ -79,14 +79,25 @@ def published(marts: Path) -> dict[tuple, Decimal | None]:
     return {tuple(r[:5]): r[5] for r in rows}
 
 
+def _judged(wh: Built, denominators: bool) -> dict[tuple, tuple[Decimal, int, bool]]:
+    rows = wh.query(
+        "select table_id, geo_level, geo_code, breakdown_value, count_value, observations,"
+        " is_suppressed from intermediate.int_data_package_discretion"
+        f" where period = {PERIOD} and is_denominator = {denominators}"
+    )
+    return {tuple(r[:4]): (r[4], r[5], r[6]) for r in rows}
+
+
 @pytest.fixture(scope="module")
 def cells(wh: Built) -> dict[tuple, tuple[Decimal, int, bool]]:
     """The unsuppressed cells: (table, level, code, column) -> (count, observations, hidden)."""
-    rows = wh.query(
-        "select table_id, geo_level, geo_code, breakdown_value, count_value, observations,"
-        f" is_suppressed from intermediate.int_data_package_discretion where period = {PERIOD}"
-    )
-    return {tuple(r[:4]): (r[4], r[5], r[6]) for r in rows}
+    return _judged(wh, denominators=False)
+
+
+@pytest.fixture(scope="module")
+def denominators(wh: Built) -> dict[tuple, tuple[Decimal, int, bool]]:
+    """The population cells rates divide by, judged like counts (table denominator_<kind>)."""
+    return _judged(wh, denominators=True)
 
 
 # --------------------------------------------------------------------------- the delivery, by hand
@@ -195,7 +206,8 @@ class Delivery:
             municipality = self.lives_in(person, day)
             if municipality is None:
                 continue
-            bands = _bands(_age(self.persons[person]["birth_date"], day))
+            # age on 1 January, as the population; a child born during the year is 0
+            bands = _bands(max(0, _age(self.persons[person]["birth_date"], date(day.year, 1, 1))))
             for level, code in geography().areas(municipality):
                 counts[("4a", level, code, area)] += 1
                 citizens[("4b", level, code, area)].add(person)
@@ -253,7 +265,7 @@ def test_population_equals_the_delivered_population(
         if table in {"1a", "1b"}:
             shown = published[(table, level, code, column, "count")]
             assert shown == (Decimal(-1) if hidden else count)
-            assert hidden == (1 <= observations <= 4) or level == "municipality"
+            assert hidden or not 1 <= observations <= 4
 
 
 def test_full_financing_equals_expected_json(wh: Built, cells: dict) -> None:
@@ -272,39 +284,78 @@ def test_full_financing_equals_expected_json(wh: Built, cells: dict) -> None:
     assert amounts, "the delivery has full-financing events"
 
 
-def test_published_figures_follow_the_discretion_rule(cells: dict, published: dict) -> None:
-    """A cell shows its count unless 1-4 observations are behind it; when exactly one
-    municipality of a council column is hidden (and the council is shown), the municipality with
-    the next smallest positive observations is hidden too. Rates hide with their count."""
-    columns: dict[tuple, dict[str, int]] = defaultdict(dict)
-    for (table, level, code, column), (count, observations, hidden) in cells.items():
+def _parent(level: str, code: str) -> tuple[str, str]:
+    """The area one level up, from the seeds (not from the warehouse)."""
+    if level == "municipality":
+        return "health_council", geography().council_of[int(code)]
+    if level == "health_council":
+        municipality = next(m for m, c in geography().council_of.items() if c == code)
+        return "region", geography().region_of[municipality]
+    return "country", "DK"
+
+
+def _no_hidden_cell_can_be_worked_out(judged: dict[tuple, tuple[Decimal, int, bool]]) -> int:
+    """Per column and parent area: a shown parent never has exactly one hidden child (the parent
+    minus the shown children would give it), a hidden parent has a hidden child (else the sum of
+    the children would give it). Returns how many partners (hidden, not 1-4) there were."""
+    children: dict[tuple, list[bool]] = defaultdict(list)
+    partners = 0
+    for (table, level, code, column), (_, observations, hidden) in judged.items():
+        if 1 <= observations <= 4:
+            assert hidden, (table, level, code, column)
+        elif hidden:
+            partners += 1
+        if level != "country":
+            children[(table, column, *_parent(level, code))].append(hidden)
+    for (table, column, level, code), hidden_children in children.items():
+        parent_hidden = judged[(table, level, code, column)][2]
+        hidden = sum(hidden_children)
+        if parent_hidden:
+            assert hidden >= 1, (table, column, level, code)
+        else:
+            assert hidden != 1, (table, column, level, code)
+    return partners
+
+
+def test_no_hidden_figure_can_be_worked_out_from_its_area_and_siblings(
+    cells: dict, denominators: dict, published: dict
+) -> None:
+    """1-4 citizens behind a cell hide it, and enough partners are hidden that no hidden cell
+    follows from its parent area and the shown siblings; counts and rates hide together."""
+    for (table, level, code, column), (count, _, hidden) in cells.items():
         count_shown = published[(table, level, code, column, "count")]
         rate_shown = published[(table, level, code, column, "per_1000")]
         if hidden:
             assert count_shown == rate_shown == Decimal(-1)
         else:
             assert count_shown == count
-        if level == "municipality":
-            council = geography().council_of[int(code)]
-            columns[(table, column, council)][code] = observations
-        else:
-            assert hidden == (1 <= observations <= 4), (table, level, code, column)
-    primary_hidden = 0
-    for (table, column, council), observations in columns.items():
-        primary = {code for code, n in observations.items() if 1 <= n <= 4}
-        expected = set(primary)
-        council_hidden = cells[(table, "health_council", council, column)][2]
-        if len(primary) == 1 and not council_hidden:
-            others = [(n <= 0, n, code) for code, n in observations.items() if code not in primary]
-            expected.add(min(others)[2])
-        hidden = {code for code in observations if cells[(table, "municipality", code, column)][2]}
-        assert hidden == expected, (table, column, council)
-        primary_hidden += len(primary)
-    assert primary_hidden > 0
+    partners = _no_hidden_cell_can_be_worked_out(cells)
+    _no_hidden_cell_can_be_worked_out(denominators)
+    # the demo's small councils need partners at council and municipality level
+    assert partners > 0
+    assert any(
+        hidden and not 1 <= n <= 4 and level == "health_council"
+        for (_, level, _, _), (_, n, hidden) in cells.items()
+    )
+
+
+def test_observations_are_the_citizens_behind_a_cell(raw: Delivery, cells: dict) -> None:
+    """4a counts contacts, but discretion judges the distinct citizens behind them."""
+    citizens: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for _, person, area, day, _ in raw.events():
+        municipality = raw.lives_in(person, day)
+        if day.year == PERIOD and municipality is not None:
+            citizens[(str(municipality), area)].add(person)
+    got = {
+        (code, column): n
+        for (table, level, code, column), (_, n, _) in cells.items()
+        if table == "4a" and level == "municipality" and n
+    }
+    assert got == {key: len(people) for key, people in citizens.items()}
 
 
 def test_rates_per_1000_are_recomputed_from_the_population(
-    raw: Delivery, cells: dict, published: dict
+    raw: Delivery, cells: dict, denominators: dict, published: dict
 ) -> None:
     population = raw.population()
     denominator = {
@@ -314,9 +365,12 @@ def test_rates_per_1000_are_recomputed_from_the_population(
     by_table: Counter[str] = Counter()
     for (table, level, code, column), (count, _, hidden) in cells.items():
         rate = published[(table, level, code, column, "per_1000")]
-        if hidden:
-            continue
         breakdown, kind = denominator[table]
+        below = ("all", "all") if kind == "row_population" else (breakdown, column)
+        below_hidden = denominators[(f"denominator_{below[0]}", level, code, below[1])][2]
+        if hidden or below_hidden:
+            assert rate == Decimal(-1)  # else count / rate would give the hidden population
+            continue
         if kind == "row_population":
             citizens = population.get(("all", level, code, "all"), 0)
         else:

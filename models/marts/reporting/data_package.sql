@@ -3,9 +3,25 @@
 -- it directly; `medfin export datapakke` lays it out as one Excel workbook per council.
 -- Per 1,000 citizens = 1,000 x the unsuppressed count / the citizens of the same area, period and
 -- (for age bands, sex and age groups) the same column on 1 January, to one decimal; null where no
--- citizen lives. A hidden count hides its rate too.
-with cells as (
+-- citizen lives. A hidden count hides its rate, and so does a hidden denominator (else count / rate
+-- would give the hidden population back).
+with judged as (
     select * from {{ ref('int_data_package_discretion') }}
+),
+
+cells as (
+    select
+        judged.*,
+        coalesce(denominators.is_suppressed, false) as is_denominator_suppressed
+    from judged
+    left join judged as denominators
+        on
+            judged.denominator_table_id = denominators.table_id
+            and judged.denominator_value = denominators.breakdown_value
+            and judged.period = denominators.period
+            and judged.geo_level = denominators.geo_level
+            and judged.geo_code = denominators.geo_code
+    where not judged.is_denominator
 ),
 
 {% set text = "max(case when domain = '{}' and code = '{}' then label_da end)" %}
@@ -72,7 +88,7 @@ measures as (
         noted.title_prefix || ' ' || noted.table_id || '. ' || noted.title_da || ', '
         || lower(noted.per_1000_label) as table_title,
         case
-            when noted.is_suppressed then noted.shown_as
+            when noted.is_suppressed or noted.is_denominator_suppressed then noted.shown_as
             when noted.citizens > 0 then round(1000 * noted.count_value / noted.citizens, 1)
         end as value
     from noted
@@ -96,7 +112,9 @@ select
     measure,
     unit,
     cast(value as decimal(18, 2)) as value,
-    is_suppressed,
+    case when measure = 'per_1000' then is_suppressed or is_denominator_suppressed
+        else is_suppressed
+    end as is_suppressed,
     source_note_da as source_note,
     discretion_note,
     rule_note

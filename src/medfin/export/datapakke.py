@@ -26,9 +26,10 @@ from medfin import __version__
 from medfin.export import ExportError, open_source, write_atomically
 
 ALL_COUNCILS = "alle-sundhedsraad"
-# Excel number formats; Excel shows them with the reader's separators (1.234,5 in Danish).
+# Excel number formats; Excel shows them with the reader's separators (1.234,5 in Danish). The
+# section after `;` is for negative numbers: the only one is the discretion value, shown as -1.
 FORMAT_WHOLE = "#,##0"
-FORMAT_RATE = "#,##0.0"
+FORMAT_RATE = "#,##0.0;-#,##0"
 FORMAT_KRONER = "#,##0"
 HEADER_ROWS = 5  # title, period, blank, measure headings, column headings
 TITLE_FONT = Font(bold=True, size=13)
@@ -238,7 +239,7 @@ def _write_table(sheet: Worksheet, package: Package, table: Table, rows: list[Ar
             cell = sheet.cell(row=5, column=start + offset, value=label)
             cell.font, cell.fill = BOLD, HEADER_FILL
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    corner = sheet.cell(row=5, column=1, value=package.text("geo_level", "municipality"))
+    corner = sheet.cell(row=5, column=1, value=package.text("data_package_text", "row_heading"))
     corner.font, corner.fill = BOLD, HEADER_FILL
     for index, area in enumerate(rows):
         row = HEADER_ROWS + 1 + index
