@@ -9,8 +9,9 @@
     `value` and `observations` are aggregates; observations (how many units lie behind the cell)
     decide discretion, so a sum of kroner or days is hidden when 1-4 units are behind it.
     additive=true (counts and sums): aggregated per municipality first and then summed up the
-    levels, which reads the facts once. additive=false (distinct citizens): the facts are joined to
-    every level, so that a citizen who moved within a council counts once in it.
+    levels, which reads the facts once. additive=false (distinct citizens): each citizen once per
+    municipality and column, then joined to every level, so that a citizen who moved within a
+    council counts once in it; `value` and `observations` may use only facts.person_id.
 -#}
 {% macro data_package_table(table_id, facts, where, breakdown, value, observations, additive=true) -%}
     {%- set breakdown_value -%}
@@ -69,24 +70,37 @@
     {%- else %}
         select
             '{{ table_id }}' as table_id,
-            facts.period,
+            by_citizen.period,
             geography.geo_level,
             geography.geo_code,
-            {{ breakdown_value }} as breakdown_value,
-            cast({{ value }} as decimal(18, 2)) as count_value,
-            cast({{ observations }} as bigint) as observations,
-            max(case when facts.uses_illustrative_rule then 1 else 0 end) = 1
-                as uses_illustrative_rule
-        from {{ facts }} as facts
+            by_citizen.breakdown_value,
+            cast({{ value | replace('facts.', 'by_citizen.') }} as decimal(18, 2)) as count_value,
+            cast({{ observations | replace('facts.', 'by_citizen.') }} as bigint) as observations,
+            max(by_citizen.illustrative) = 1 as uses_illustrative_rule
+        from (
+            -- each citizen once per municipality and column before the join to every level
+            select
+                facts.period,
+                facts.municipality_code,
+                facts.person_id,
+                {{ breakdown_value }} as breakdown_value,
+                max(case when facts.uses_illustrative_rule then 1 else 0 end) as illustrative
+            from {{ facts }} as facts
+            {{ age_band_join }}
+            where {{ where }}
+            group by
+                {%- if breakdown != 'all' %}
+                    {{ breakdown_value }},
+                {%- endif %}
+                facts.period,
+                facts.municipality_code,
+                facts.person_id
+        ) as by_citizen
         inner join geography
-            on facts.municipality_code = geography.municipality_code
-        {{ age_band_join }}
-        where {{ where }}
+            on by_citizen.municipality_code = geography.municipality_code
         group by
-            {%- if breakdown != 'all' %}
-                {{ breakdown_value }},
-            {%- endif %}
-            facts.period,
+            by_citizen.breakdown_value,
+            by_citizen.period,
             geography.geo_level,
             geography.geo_code
     {%- endif %}

@@ -1,10 +1,11 @@
--- Grain: one row per DRG contact, psychiatric contact or practice service: the person-level
--- activity the health-council data packages count (distinct citizens need the person). Each row
--- carries the citizen's municipality of residence on the day (Bopæl: CPR residence periods), sex,
--- age on 1 January of the year (the age the population table and the per-1,000 denominators use;
--- 0 for a child born during the year) and what the tables break down by. Activity of a citizen
--- without a residence that day is in no row. Money (course values, fees, full and co-financing)
--- comes straight from the facts in int_data_package_cells. Person-level: never published.
+-- Grain: citizen x year x municipality of residence x area x kind of contact x specialty: the
+-- person-level activity the health-council data packages count (distinct citizens need the
+-- person), from every DRG contact, psychiatric contact and practice service. The municipality is
+-- the citizen's residence on the day of the contact (Bopæl: CPR residence periods); age is on
+-- 1 January of the year (the age the population and the per-1,000 denominators use; 0 for a child
+-- born during the year). Activity of a citizen without a residence that day is in no row. Money
+-- (course values, fees, full and co-financing) comes straight from the facts in
+-- int_data_package_cells. Person-level: never published.
 with activity as (
     select
         'drg_contacts' as activity_source,
@@ -68,15 +69,26 @@ located as (
         on activity.person_id = persons.person_id
 )
 
+-- One row per citizen, municipality, year and kind of activity, with the number of contacts or
+-- services: what every table needs, in a third of the rows (practice services repeat).
 select
-    activity_source,
     person_id,
     period,
-    activity_date,
     municipality_code,
     sex,
     case when age_on_1_january < 0 then 0 else age_on_1_january end as age,
     report_area,
     contact_kind,
-    specialty
+    specialty,
+    min(activity_date) as activity_date,
+    count(*) as events
 from located
+group by
+    person_id,
+    period,
+    municipality_code,
+    sex,
+    case when age_on_1_january < 0 then 0 else age_on_1_january end,
+    report_area,
+    contact_kind,
+    specialty

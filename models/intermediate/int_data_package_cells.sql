@@ -58,7 +58,8 @@ billing_units as (
         areas.report_area,
         units.basis_dkk,
         units.co_financing_dkk,
-        units.area = 'psykiatri' and coalesce(tariffs.is_illustrative, true) as basis_is_illustrative,
+        units.area = 'psykiatri'
+        and coalesce(tariffs.is_illustrative, true) as basis_is_illustrative,
         units.rule_status = 'illustrative' as rule_is_illustrative
     from {{ ref('fct_co_financing') }} as units
     inner join {{ ref('data_package_areas') }} as areas
@@ -98,7 +99,7 @@ full_financing as (
 
 {#- The measures and filters the tables share. Observations are the citizens behind a cell. -#}
 {%- set persons = 'sum(facts.persons)' %}
-{%- set rows = 'count(*)' %}
+{%- set events = 'sum(facts.events)' %}
 {%- set citizens = 'count(distinct facts.person_id)' %}
 {%- set kroner = 'sum(facts.amount_dkk)' %}
 {%- set somatic = "facts.report_area = 'hospital_somatic'" %}
@@ -112,14 +113,14 @@ counted as (
     union all
     {{ data_package_table('1b', 'population', 'true', 'sex', persons, persons) }}
     union all
-    {{ data_package_table('4a', 'activity', 'true', 'report_area', rows, citizens) }}
+    {{ data_package_table('4a', 'activity', 'true', 'report_area', events, citizens) }}
     union all
     {{ data_package_table('4b', 'activity', 'true', 'report_area', citizens, citizens,
         additive=false) }}
     union all
-    {{ data_package_table('6a', 'activity', outpatient_visits, 'age_band', rows, citizens) }}
+    {{ data_package_table('6a', 'activity', outpatient_visits, 'age_band', events, citizens) }}
     union all
-    {{ data_package_table('6b', 'activity', admissions, 'age_band', rows, citizens) }}
+    {{ data_package_table('6b', 'activity', admissions, 'age_band', events, citizens) }}
     union all
     {{ data_package_table('6c', 'activity', somatic, 'age_band', citizens, citizens,
         additive=false) }}
@@ -130,7 +131,7 @@ counted as (
     {{ data_package_table('10a', 'activity', general_practice, 'age_band', citizens, citizens,
         additive=false) }}
     union all
-    {{ data_package_table('10b', 'activity', general_practice, 'age_band', rows, citizens) }}
+    {{ data_package_table('10b', 'activity', general_practice, 'age_band', events, citizens) }}
     union all
     {{ data_package_table('13a', 'treatment_value', 'true', 'report_area',
         'sum(facts.basis_dkk)', citizens) }}

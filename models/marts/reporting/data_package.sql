@@ -112,7 +112,8 @@ select
     measure,
     unit,
     cast(value as decimal(18, 2)) as value,
-    case when measure = 'per_1000' then is_suppressed or is_denominator_suppressed
+    case
+        when measure = 'per_1000' then is_suppressed or is_denominator_suppressed
         else is_suppressed
     end as is_suppressed,
     source_note_da as source_note,
