@@ -77,6 +77,9 @@ select
     geo_code,
     geo_name,
     parent_geo_code,
-    -- One sort key for every area: country, regions, councils, municipalities, each by name.
-    cast(dense_rank() over (order by level_rank, geo_name, geo_code) as integer) as geo_sort
+    -- One sort key for every area: country, regions, councils, municipalities, each by name in
+    -- Danish order (Æ, Ø, Å after Z, and aa as å: Aabenraa last), which a byte sort gets wrong.
+    cast(dense_rank() over (
+        order by level_rank, {{ danish_sort_key('geo_name') }}, geo_code
+    ) as integer) as geo_sort
 from levels

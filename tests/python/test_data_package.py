@@ -514,7 +514,9 @@ def test_all_councils_write_seventeen_workbooks_and_one_with_all(
     assert names[0] == "Hele landet"
     assert sum(1 for n in names if n and n.startswith("Region ")) == 5
     assert sum(1 for n in names if n and n.startswith("Sundhedsråd ")) == 17
-    # each council comes before its own municipalities
+    # each council comes before its own municipalities, in Danish order (aa = å, last)
+    start = names.index("Sundhedsråd Sønderjylland")
+    assert names[start + 1 : start + 5] == ["Haderslev", "Sønderborg", "Tønder", "Aabenraa"]
     assert names.index("Sundhedsråd Horsens") < names.index("Odder")
     assert names.index("Sundhedsråd Aarhus") < names.index("Samsø")
 
