@@ -617,3 +617,22 @@ def test_generate_spreads_the_tiny_population_over_chosen_municipalities(tmp_pat
     assert "unknown municipality codes [999]" in refused.output
     with pytest.raises(ValueError, match="only be chosen with the tiny scale"):
         generate_delivery("region", (2021, 2021), 1, tmp_path / "f", municipalities=[615])
+
+
+def test_an_older_warehouse_gets_a_clear_error(marts: Path, tmp_path: Path) -> None:
+    older = tmp_path / "older-marts.duckdb"
+    older.write_bytes(marts.read_bytes())
+    with duckdb.connect(str(older)) as con:
+        con.execute("delete from core.dim_label where domain = 'data_package_text'")
+    result = runner.invoke(
+        app,
+        ["export", "datapakke", "--warehouse", str(older), "--health-council", COUNCIL,
+         "--year", str(PERIOD), "--out", str(tmp_path / "x.xlsx")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "built by an older medfin: rebuild it" in " ".join(result.output.split())
+    assert not (tmp_path / "x.xlsx").exists()
+    with duckdb.connect(str(older)) as con:
+        con.execute("drop table reporting.data_package")
+    with pytest.raises(ExportError, match=r"has no reporting\.data_package"):
+        export_one(older, COUNCIL, PERIOD, tmp_path / "y.xlsx")

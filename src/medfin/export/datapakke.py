@@ -84,7 +84,13 @@ class Package:
         return self.areas[(level, code)]
 
     def text(self, domain: str, code: str) -> str:
-        return self.texts[(domain, code)]
+        try:
+            return self.texts[(domain, code)]
+        except KeyError:
+            raise ExportError(
+                f"core.dim_label has no {domain} {code!r}; the warehouse was built by an older"
+                " medfin: rebuild it (medfin build) and export again"
+            ) from None
 
     def find_council(self, name: str) -> Area:
         """A council by its name (`Sundhedsråd Horsens`), the name without the prefix, or its id."""
@@ -263,6 +269,12 @@ def _write_table(sheet: Worksheet, package: Package, table: Table, rows: list[Ar
             sheet.cell(row=row, column=1, value=note).font = NOTE_FONT
             row += 1
     sheet.freeze_panes = sheet.cell(row=HEADER_ROWS + 1, column=2)
+    # Printed: landscape, one page wide, the header rows repeated on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{HEADER_ROWS}"
     sheet.column_dimensions["A"].width = max(len(a.name) for a in rows) + 4
     for measure in measures:
         for offset, (_, (_, label)) in enumerate(columns):
