@@ -58,6 +58,7 @@ SUMMARY_MARTS = (
     "finance.co_financing_per_citizen",
     "finance.co_financing_per_citizen_by_age_group",
     "core.fct_population",
+    "reporting.data_package",
 )
 
 

@@ -23,7 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from medfin import __version__
-from medfin.export import ExportError, open_source, write_atomically
+from medfin.export import ExportError, default_source, open_source, write_atomically
 
 ALL_COUNCILS = "alle-sundhedsraad"
 # Excel number formats; Excel shows them with the reader's separators (1.234,5 in Danish). The
@@ -292,7 +292,7 @@ def export_one(source: Path | None, council_name: str, period: int, out: Path) -
     with open_source(source) as con:
         package = read_package(con, period)
     council = package.find_council(council_name)
-    write_workbook(package, council, out, str(source or "the analyst file"))
+    write_workbook(package, council, out, str(source or default_source()))
     return out
 
 
@@ -303,6 +303,6 @@ def export_all(source: Path | None, period: int, out_dir: Path) -> list[Path]:
     written = []
     for council in [*package.councils(), None]:
         path = out_dir / file_name(council, period)
-        write_workbook(package, council, path, str(source or "the analyst file"))
+        write_workbook(package, council, path, str(source or default_source()))
         written.append(path)
     return written

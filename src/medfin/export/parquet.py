@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from medfin import __version__
-from medfin.export import ExportError, open_source
+from medfin.export import ExportError, default_source, open_source
 from medfin.sqltext import identifier, literal
 
 SCHEMAS = ("finance", "reporting", "quality")
@@ -29,7 +29,7 @@ def export_parquet(source: Path | None, out: Path) -> list[Path]:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         with open_source(source) as con:
-            written = _write(con, staging, str(source or "the analyst file"))
+            written = _write(con, staging, str(source or default_source()))
         _swap(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
