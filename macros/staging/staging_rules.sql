@@ -16,7 +16,8 @@
     in the order of docs/staging-interface.md (stable within a reason: contract column order):
       null_key            a not-null key column or `*_id` column is null
       missing_value       another not-null column is null
-      cpr_like_person_id  person_id matches the contract's cpr_like_pattern
+      cpr_like_person_id  person_id is not a pseudonym (the contract's person_id_pattern) or holds
+                          a CPR number however disguised (staging_person_id_breaks_rule)
       duplicate_key       the key occurs more than once among rows with a complete key
     staging_checked(table) (staging_checked.sql) evaluates the list once per row; the staging model
     keeps the rows no rule rejects, stg_medfin__quarantine the others with the first rule broken.
@@ -369,10 +370,7 @@
         {%- do rules.append([reason, column, column ~ ' is null']) -%}
     {%- endfor -%}
     {%- if 'person_id' in column_names -%}
-        {#- The contract's cpr_like_pattern. -#}
-        {%- do rules.append([
-            'cpr_like_person_id', 'person_id', "regexp_matches(person_id, '^[0-9]{6}-?[0-9]{4}$')"
-        ]) -%}
+        {%- do rules.append(['cpr_like_person_id', 'person_id', staging_person_id_breaks_rule()]) -%}
     {%- endif -%}
     {%- if key -%}
         {%- do rules.append(['duplicate_key', key | join(', '), 'duplicate_keys.is_duplicate_key']) -%}
@@ -388,6 +386,22 @@
         {{ exceptions.raise_compiler_error("staging_rules: unknown rejection reason in " ~ table) }}
     {%- endif -%}
     {{ return(ordered) }}
+{%- endmacro %}
+
+
+{#-
+    The contract's person_id rule (raw_extract_v1.json person_id_pattern and cpr_like_pattern; a
+    test keeps these copies equal): the id must look like a pseudonym, and its letters and digits
+    (whitespace of any kind, control and format characters, dashes and prefixes removed; full-width
+    digits read as digits) must not contain a day-month-year date followed by four digits.
+-#}
+{% macro staging_person_id_breaks_rule() -%}
+    {%- set person_id_pattern = '^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$' -%}
+    {%- set cpr_like_pattern = '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{6}' -%}
+    {{ return(
+        'not ' ~ matches_regex('person_id', person_id_pattern)
+        ~ ' or ' ~ matches_regex(letters_and_digits('person_id'), cpr_like_pattern)
+    ) }}
 {%- endmacro %}
 
 

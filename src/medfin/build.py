@@ -39,7 +39,8 @@ from medfin.analyst_file import AnalystFile, AnalystFileError, analyst_tables, w
 from medfin.checks import dbt_results, golden, history
 from medfin.checks.history import CheckResult
 from medfin.contract import DELIVERY_ENV, DELIVERY_FORMAT_ENV
-from medfin.extract import Delivery, stage_delivery, validate_delivery
+from medfin.extract import Delivery, receive_delivery, stage_delivery
+from medfin.lock import WarehouseBusyError, warehouse_lock
 from medfin.project import project_dir
 
 WAREHOUSE_ENV = "MEDFIN_WAREHOUSE"
@@ -296,17 +297,53 @@ def build(
     $MEDFIN_DATA_PACKAGE_REGIONS, else current).
     """
     started = time.perf_counter()
-    report = progress or (lambda _: None)
-    report(Progress("validating the delivery"))
-    delivery = validate_delivery(delivery_dir, verify_sha256=verify_sha256)
     # Absolute but not resolved: the published names are links into the current release.
     target = publish.layout(Path(warehouse) if warehouse is not None else default_warehouse())
-    target.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(
+            f"cannot put a warehouse in {target.warehouse.parent}: {exc.strerror or exc}"
+        ) from None
+    try:
+        with warehouse_lock(target.warehouse, "build"):
+            return _build(
+                delivery_dir,
+                target,
+                started,
+                project=project,
+                verify_sha256=verify_sha256,
+                expectations=expectations,
+                verbose=verbose,
+                progress=progress,
+                regions=regions,
+            )
+    except WarehouseBusyError as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _build(
+    delivery_dir: Path | str,
+    target: publish.Layout,
+    started: float,
+    *,
+    project: Path | None,
+    verify_sha256: bool,
+    expectations: bool,
+    verbose: bool,
+    progress: ProgressCallback | None,
+    regions: str | None,
+) -> BuildResult:
+    """build() while holding the warehouse's lock."""
+    report = progress or (lambda _: None)
+    report(Progress("validating the delivery"))
     work = work_dir(target.warehouse)
-    # The work folder holds person-level data (the candidate, the staged delivery): owner and
+    # The work folder holds person-level data (the candidate, the delivery's copy): owner and
     # group only, like the published full warehouse.
     work.mkdir(mode=0o750, exist_ok=True)
     os.chmod(work, 0o750)
+    # Validated and read from one private copy: what is verified is what is published.
+    delivery = receive_delivery(delivery_dir, work / "received", verify_sha256=verify_sha256)
     staged = stage_delivery(delivery, work / "delivery")
     candidate = work / CANDIDATE_NAME
     try:

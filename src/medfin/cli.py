@@ -201,7 +201,7 @@ def _print_build_summary(result: Any) -> None:
         f" aggregated tables{hidden})"
     )
     say(
-        f"from {_shown(result.delivery.directory)} ({result.delivery.format}; optional tables not"
+        f"from {_shown(result.delivery.origin)} ({result.delivery.format}; optional tables not"
         f" delivered: {absent}) in {result.seconds:.1f} s"
     )
     for warning in result.delivery.warnings:
@@ -313,11 +313,16 @@ def check(
     from medfin.checks.gx_runner import CheckError, run_checks
     from medfin.checks.report import WIDE, notes, results_table
     from medfin.checks.suites import SuiteError
+    from medfin.lock import WarehouseBusyError, warehouse_lock
     from medfin.project import ProjectNotFoundError
+    from medfin.publish import layout
 
+    target = layout(warehouse or default_warehouse()).warehouse
     try:
-        run = run_checks(warehouse or default_warehouse(), report_dir)
-    except (CheckError, SuiteError, ProjectNotFoundError) as exc:
+        # Not while a build of the same warehouse runs: the build carries the check history over.
+        with warehouse_lock(target, "check"):
+            run = run_checks(target, report_dir)
+    except (CheckError, SuiteError, ProjectNotFoundError, WarehouseBusyError) as exc:
         raise _fail(str(exc)) from None
     console.print(results_table(run, console.width))
     if console.width < WIDE:

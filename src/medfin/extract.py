@@ -71,6 +71,12 @@ class Delivery:
     warnings: list[str] = field(default_factory=list)
     sha256_verified: bool = False
     validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The folder that was delivered, when `directory` is the private copy that was validated.
+    received_from: Path | None = None
+
+    @property
+    def origin(self) -> Path:
+        return self.received_from or self.directory
 
     @property
     def delivery_id(self) -> str | None:
@@ -323,6 +329,13 @@ def validate_delivery(
                 f"table {table.name}: {delivered.path.name} has {found_rows} rows,"
                 f" {MANIFEST_NAME} says {delivered.rows}"
             )
+        elif table.required and found_rows == 0:
+            # An empty required table is no delivery of it: publishing it would replace the
+            # published figures with nothing.
+            errors.append(
+                f"table {table.name}: required, but {delivered.path.name} has no rows"
+                f" (a delivery holds data for every required table)"
+            )
         if verify_sha256:
             actual = sha256_file(delivered.path)
             if actual != delivered.sha256.lower():
@@ -400,6 +413,47 @@ def _check_entry(
         errors.append(f"{where}: file {file} listed in {MANIFEST_NAME} does not exist")
         return None
     return DeliveredTable(table=table, path=path, format=fmt, rows=rows, sha256=digest)
+
+
+# --------------------------------------------------------------------------------------------------
+# the private copy that is validated and read
+
+
+def receive_delivery(
+    directory: Path | str, target: Path, *, verify_sha256: bool = True
+) -> Delivery:
+    """Copy the delivery into the private folder `target`, then validate the copy.
+
+    Validation hashes files and dbt reads them later; if both read the delivery folder, a file
+    swapped or rewritten in between would be published as verified. Copying first (manifest and
+    every file it lists, links followed) makes the verified bytes the bytes that are read. The
+    returned Delivery points at the copy; its `received_from` is the folder that was delivered.
+    Problems are reported against that folder.
+    """
+    source = Path(directory).resolve()
+    manifest = read_manifest(source)
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True, mode=0o750)
+    shutil.copyfile(source / MANIFEST_NAME, target / MANIFEST_NAME)
+    for entry in manifest["tables"].values():
+        file = entry.get("file") if isinstance(entry, dict) else None
+        if not isinstance(file, str) or not file:
+            continue  # validation names the entry
+        path = Path(os.path.normpath(source / file))
+        if path.is_relative_to(source) and path.is_file():
+            copy = target / path.relative_to(source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+    try:
+        delivery = validate_delivery(target, verify_sha256=verify_sha256)
+    except DeliveryError as exc:
+        problems = [p.replace(str(target), str(source)) for p in exc.problems]
+        raise DeliveryError(source, problems) from None
+    if read_manifest(target) != manifest:  # the manifest changed while it was copied
+        raise DeliveryError(source, [f"{MANIFEST_NAME} changed while the delivery was read"])
+    delivery.received_from = source
+    return delivery
 
 
 # --------------------------------------------------------------------------------------------------

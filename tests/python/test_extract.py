@@ -101,6 +101,21 @@ def test_wrong_sha256(delivery: Path) -> None:
     validate_delivery(delivery, verify_sha256=False)  # the check can be skipped
 
 
+def test_empty_required_table_is_refused(tmp_path: Path, fmt: str) -> None:
+    """An empty delivery with a consistent manifest was published over the figures (issue 10)."""
+    contract = load_contract()
+    empty = {t.name for t in contract if t.required and t.name in {"drg_contacts", "population"}}
+    write_delivery(tmp_path, fmt, rows=lambda t: [] if t.name in empty else sample_rows(t))
+    message = _problems(tmp_path)
+    for table in sorted(empty):
+        assert f"table {table}: required, but {table}.{fmt} has no rows" in message
+    # an empty optional table is a delivery of nothing, and allowed
+    optional = next(t for t in contract if not t.required)
+    out = tmp_path / "optional"
+    write_delivery(out, fmt, rows=lambda t: [] if t.name == optional.name else sample_rows(t))
+    validate_delivery(out)
+
+
 def test_all_problems_are_reported_together(delivery: Path) -> None:
     def change(m: dict[str, Any]) -> None:
         m["tables"].pop("persons")

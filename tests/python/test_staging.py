@@ -26,7 +26,7 @@ import yaml
 
 from deliveries import manifest_entry, write_manifest, write_parquet
 from medfin.build import build
-from medfin.contract import Table, load_contract
+from medfin.contract import Table, is_pseudonym_shaped, load_contract
 from medfin.generate import generate_delivery
 
 MODELS = {
@@ -48,6 +48,7 @@ MODELS = {
 }
 QUARANTINE = "stg_medfin__quarantine"
 CONTRACT = load_contract()
+REPO = Path(__file__).resolve().parents[2]
 REASONS = (
     "null_key",
     "missing_value",
@@ -336,6 +337,22 @@ def _base_rows(delivery: Path) -> dict[str, list[dict[str, Any]]]:
     return base
 
 
+# A CPR number as it may arrive: plain, with a dash, and each disguise that once passed the rule.
+CPR_DISGUISES = (
+    "0101901234",
+    "010190-1234",
+    "0101901234\t",
+    "\u00a00101901234",
+    "010190\n1234",
+    "0101\u200b901234",
+    "０１０１９０１２３４",
+    "010190 1234",
+    "010190\u20131234",
+    "CPR 010190-1234",
+    "CPR0101901234",
+)
+
+
 # The key column that makes a planted row's key unique, for tables with a composite key.
 FRESH_KEY_COLUMN = {
     "population": "reference_date",
@@ -387,8 +404,9 @@ def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
             else:
                 yield bad(col.name, Decimal("-0.01"), "negative_value")
     if "person_id" in names:
-        yield bad("person_id", "0101901234", "cpr_like_person_id")
-        yield bad("person_id", "010190-1234", "cpr_like_person_id")
+        # CPR numbers, plain and disguised as they were found to slip through (issue 10)
+        for disguised in CPR_DISGUISES:
+            yield bad("person_id", disguised, "cpr_like_person_id")
     if key:
         for _ in range(2):
             yield Planted(dict(base), "duplicate_key", ", ".join(key))  # same fresh key, see below
@@ -506,3 +524,14 @@ def test_staged_codes_are_normalised(planted: tuple[Built, dict[str, list[Plante
                 assert got == [tuple(plant.staged.values())], (table, number)
                 checked += 1
     assert checked >= 7
+
+
+def test_the_person_id_rule_is_the_contracts() -> None:
+    """The SQL rule and the Python helper read the contract's patterns; the copies in the macro
+    must not drift from raw_extract_v1.json, and both sides judge the disguises alike."""
+    macro = (REPO / "macros" / "staging" / "staging_rules.sql").read_text(encoding="utf-8")
+    assert f"person_id_pattern = '{CONTRACT.person_id_pattern}'" in macro
+    assert f"cpr_like_pattern = '{CONTRACT.cpr_like_pattern}'" in macro
+    assert not any(is_pseudonym_shaped(v) for v in CPR_DISGUISES)
+    for pseudonym in ("P000002630", "person_id-000", "a1b2c3d4e5f6", "R1082-000123"):
+        assert is_pseudonym_shaped(pseudonym), pseudonym

@@ -11,6 +11,10 @@ with current_totals as (
     select * from {{ ref('closed_period_totals') }}
 ),
 
+closed_years as (
+    select * from {{ ref('int_delivery_closed_years') }}
+),
+
 latest_golden as (
     select
         golden.figure,
@@ -27,8 +31,9 @@ latest_golden as (
             order by golden.published_at desc
         ) as recency
     from {{ source('medfin_history', 'golden_figures') }} as golden
-    -- only the years this build closes: a delivery without 2021 says nothing about 2021
-    where golden.activity_year in (select distinct c.activity_year from current_totals as c)
+    -- only the closed years the delivery's period covers: a delivery of 2022 says nothing about
+    -- 2021, but a delivery of 2021-2022 without any figure of 2021 has lost them all
+    where golden.activity_year in (select y.activity_year from closed_years as y)
 ),
 
 golden as (
@@ -37,10 +42,10 @@ golden as (
 ),
 
 current_fingerprints as (
-    select distinct
+    select
         activity_year,
         rules_fingerprint
-    from current_totals
+    from closed_years
 ),
 
 compared as (

@@ -9,6 +9,7 @@ names and types from here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -67,6 +68,7 @@ class Table:
 class Contract:
     version: int
     types: Mapping[str, str]
+    person_id_pattern: str
     cpr_like_pattern: str
     csv_delimiter: str
     csv_decimal: str
@@ -120,6 +122,7 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
         return Contract(
             version=int(raw["contract_version"]),
             types=MappingProxyType(dict(raw["types"])),
+            person_id_pattern=raw["person_id_pattern"],
             cpr_like_pattern=raw["cpr_like_pattern"],
             csv_delimiter=raw["csv"]["delimiter"],
             csv_decimal=raw["csv"]["decimal"],
@@ -134,6 +137,26 @@ def load_contract() -> Contract:
     """The packaged raw extract contract (parsed once per process)."""
     text = resources.files(__name__).joinpath(CONTRACT_RESOURCE).read_text(encoding="utf-8")
     return _parse(json.loads(text))
+
+
+# Full-width digits (as typed on some keyboards) are digits too; the SQL side translates the same.
+FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+
+
+def person_id_letters_and_digits(value: str) -> str:
+    """A person id reduced to its letters and digits, full-width digits as 0-9: what the CPR rule
+    searches, so that a tab, no-break or zero-width space, a dash or a prefix hides nothing.
+    The staging rule (macro staging_rules, letters_and_digits) does the same in SQL."""
+    value = value.translate(str.maketrans(FULL_WIDTH_DIGITS, "0123456789"))
+    return "".join(ch for ch in value if ch.isalpha() or ch.isnumeric())
+
+
+def is_pseudonym_shaped(value: str) -> bool:
+    """person_id as the contract allows it: the pseudonym pattern, and nothing CPR-shaped inside."""
+    contract = load_contract()
+    return bool(re.match(contract.person_id_pattern, value)) and not re.search(
+        contract.cpr_like_pattern, person_id_letters_and_digits(value)
+    )
 
 
 def duckdb_type(column: Column) -> str:

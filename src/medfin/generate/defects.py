@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 PROFILES = ("none", "default", "dirty")
 
@@ -234,7 +233,3 @@ def _minutes(n: int):  # noqa: ANN202
 def append_rows(table: pa.Table, rows: list[dict[str, Any]]) -> pa.Table:
     """The rows as a table with the clean table's schema (types enforced)."""
     return pa.Table.from_pylist(rows, schema=table.schema)
-
-
-def cpr_like(values: pa.Array) -> pa.Array:
-    return pc.match_substring_regex(values, r"^[0-9]{6}-?[0-9]{4}$")

@@ -1,5 +1,6 @@
--- Privacy: person ids are pseudonyms. No value shaped like a CPR number (ddmmyy-ssss, with or
--- without the dash) may reach a mart; staging quarantines such rows, this proves it held.
+-- Privacy: person ids are pseudonyms. No value that breaks the contract's person_id rule (not
+-- pseudonym-shaped, or a CPR number however disguised) may reach a mart; staging quarantines such
+-- rows, this proves it held for every mart with a person_id.
 {% set person_marts = [
     'fct_drg_courses', 'fct_contacts', 'fct_psychiatric_stays', 'fct_practice_services',
     'fct_co_financing', 'fct_full_financing'
@@ -10,6 +11,6 @@
         '{{ mart }}' as mart,
         person_id
     from {{ ref(mart) }}
-    where {{ matches_regex('person_id', '^[0-9]{6}-?[0-9]{4}$') }}
+    where {{ staging_person_id_breaks_rule() }}
     {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -1,0 +1,152 @@
+"""Nothing wrong is published: the faults of issue 10, each reproduced as it was found.
+
+- Two builds of one warehouse at once: the second stops before it reads anything (it used to
+  stage its delivery into the first build's work folder, which then published it).
+- An empty delivery with a consistent manifest: refused at validation (it used to replace the
+  published figures with nothing).
+
+Every build-level case starts from the shared tiny builds (warehouses.built) and checks that the
+published files are byte-identical afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from deliveries import refresh_entry
+from medfin.build import BuildError, Progress, build, work_dir
+from medfin.cli import app
+from medfin.extract import DeliveryError
+from medfin.lock import lock_path, warehouse_lock
+from medfin.publish import layout
+from warehouses import built
+
+runner = CliRunner()
+
+
+def _digests(warehouse: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in layout(warehouse).published
+    }
+
+
+def _delivery_id(warehouse: Path) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (delivery_id,) = con.execute(
+            "select distinct delivery_id from staging.stg_medfin_build__delivery_audit"
+        ).fetchone()  # type: ignore[misc]
+    return str(delivery_id)
+
+
+# --------------------------------------------------------------------------- one build at a time
+def test_a_second_build_stops_before_it_reads_anything(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh" / "medfin.duckdb"
+    with warehouse_lock(warehouse, "build"), pytest.raises(BuildError) as refused:
+        build(built("none").delivery, warehouse, verbose=False)
+    message = str(refused.value)
+    assert f"{warehouse} is busy: medfin build (pid {os.getpid()}" in message
+    assert "nothing was read or written" in message
+    assert not work_dir(warehouse).exists()  # no staging, no candidate
+    assert lock_path(warehouse).read_text(encoding="utf-8") == ""  # released, holder cleared
+
+
+def test_check_does_not_run_during_a_build(tmp_path: Path) -> None:
+    warehouse = tmp_path / "medfin.duckdb"
+    with warehouse_lock(warehouse, "build"):
+        result = runner.invoke(app, ["check", "--warehouse", str(warehouse)])
+    assert result.exit_code == 1
+    assert "is busy: medfin build" in " ".join(result.output.split())
+
+
+def test_two_builds_at_once_publish_one_delivery_under_its_own_name(tmp_path: Path) -> None:
+    """Two `medfin build` processes of one warehouse, started together with different deliveries:
+    one publishes its own delivery, the other stops at once and says who holds the warehouse."""
+    warehouse = tmp_path / "wh" / "medfin.duckdb"
+    deliveries = {"none": built("none").delivery, "default": built("default").delivery}
+    medfin = [str(Path(sys.executable).with_name("medfin"))]
+    processes = {
+        name: subprocess.Popen(
+            [*medfin, "build", "--delivery", str(path), "--warehouse", str(warehouse)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=os.environ | {"COLUMNS": "200"},
+        )
+        for name, path in deliveries.items()
+    }
+    finished = {name: p.communicate(timeout=900)[0] for name, p in processes.items()}
+    outcomes = {name: (processes[name].returncode, out) for name, out in finished.items()}
+    winners = [name for name, (code, _) in outcomes.items() if code == 0]
+    assert len(winners) == 1, outcomes
+    (winner,) = winners
+    (loser,) = set(outcomes) - {winner}
+    assert outcomes[loser][0] == 1
+    assert "is busy: medfin build" in " ".join(outcomes[loser][1].split())
+    manifest = json.loads((deliveries[winner] / "manifest.json").read_text(encoding="utf-8"))
+    assert _delivery_id(warehouse) == manifest["delivery_id"]
+
+
+# --------------------------------------------------------------------------- empty deliveries
+def test_an_empty_delivery_is_refused_and_the_published_files_stay(tmp_path: Path) -> None:
+    published = built("none").warehouse
+    before = _digests(published)
+    empty = Path(shutil.copytree(built("none").delivery, tmp_path / "empty"))
+    for path in sorted(empty.glob("*.parquet")):
+        table = pq.read_table(path)
+        pq.write_table(table.schema.empty_table(), path)
+        refresh_entry(empty, path.stem)
+    with pytest.raises(DeliveryError) as refused:
+        build(empty, published, verbose=False)
+    message = str(refused.value)
+    for table in ("persons", "drg_contacts", "practice_services", "population"):
+        assert f"table {table}: required, but {table}.parquet has no rows" in message
+    assert _digests(published) == before
+
+
+# --------------------------------------------------------------------------- verified bytes
+def test_a_file_swapped_after_validation_is_not_what_is_published(tmp_path: Path) -> None:
+    """The delivery's practice services are rewritten (every fee doubled) after validation, while
+    dbt runs: the warehouse holds the fees that were hashed, not the swapped ones."""
+    delivery = Path(shutil.copytree(built("none").delivery, tmp_path / "delivery"))
+    services = delivery / "practice_services.parquet"
+    original = pq.read_table(services)
+    fees = sum(original.column("fee_dkk").to_pylist())
+    doubled = original.set_column(
+        original.schema.get_field_index("fee_dkk"),
+        "fee_dkk",
+        pa.array(
+            [f * 2 for f in original.column("fee_dkk").to_pylist()],
+            original.schema.field("fee_dkk").type,
+        ),
+    )
+    swapped: list[str] = []
+
+    def swap_during_dbt(progress: Progress) -> None:
+        if progress.phase.startswith("dbt") and not swapped:
+            pq.write_table(doubled, services)
+            swapped.append(progress.phase)
+
+    warehouse = tmp_path / "wh" / "medfin.duckdb"
+    result = build(delivery, warehouse, verbose=False, progress=swap_during_dbt)
+    assert swapped, "the file was swapped while dbt ran"
+    with duckdb.connect(str(result.warehouse), read_only=True) as con:
+        (published,) = con.execute("select sum(fee_dkk) from core.fct_practice_services").fetchone()
+        (status,) = con.execute(
+            "select sha256_status from staging.stg_medfin_build__delivery_audit"
+            " where source_table = 'practice_services'"
+        ).fetchone()
+    assert published == fees
+    assert status == "verified"
