@@ -19,7 +19,7 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,45 @@ def read_manifest(directory: Path | str) -> dict[str, Any]:
         )
     if not isinstance(manifest.get("tables"), dict):
         raise DeliveryError(directory, [f"{MANIFEST_NAME}: 'tables' must be an object"])
+    problems = _envelope_problems(manifest)
+    if problems:
+        raise DeliveryError(directory, problems)
     return manifest
+
+
+def _envelope_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """The manifest's period and extraction time, which decide the closed years (golden figures):
+    a malformed value is refused here, in one line, before anything is staged."""
+    problems = []
+    period = manifest.get("period")
+    bounds: list[date] = []
+    if not isinstance(period, dict):
+        problems.append(
+            f"{MANIFEST_NAME}: 'period' must be an object like"
+            ' {"from": "2021-01-01", "to": "2021-12-31"}'
+            f", not {json.dumps(period)}"
+        )
+    else:
+        for end in ("from", "to"):
+            try:
+                bounds.append(date.fromisoformat(str(period.get(end))))
+            except ValueError:
+                problems.append(
+                    f"{MANIFEST_NAME}: period.{end} must be a date (YYYY-MM-DD),"
+                    f" not {json.dumps(period.get(end))}"
+                )
+        if len(bounds) == 2 and bounds[0] > bounds[1]:
+            problems.append(
+                f"{MANIFEST_NAME}: period.from {bounds[0]} lies after period.to {bounds[1]}"
+            )
+    try:
+        datetime.fromisoformat(str(manifest.get("extracted_at")))
+    except ValueError:
+        problems.append(
+            f"{MANIFEST_NAME}: extracted_at must be a timestamp (YYYY-MM-DDTHH:MM:SS),"
+            f" not {json.dumps(manifest.get('extracted_at'))}"
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------------------------------

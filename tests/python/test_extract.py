@@ -320,3 +320,24 @@ def test_csv_not_utf8(csv_delivery: Path) -> None:
     assert "table practice_services: practice_services.csv is not UTF-8 text" in _problems(
         csv_delivery
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"period": "2021"}, "'period' must be an object"),
+        ({"period": {"from": "2021-01-01", "to": "31-12-2021"}}, "period.to must be a date"),
+        ({"period": {"from": "2022-01-01", "to": "2021-12-31"}}, "lies after period.to"),
+        ({"extracted_at": "yesterday"}, "extracted_at must be a timestamp"),
+    ],
+)
+def test_a_malformed_period_is_one_line_not_a_traceback(
+    parquet_delivery: Path, change: dict[str, Any], expected: str
+) -> None:
+    """A manifest period that was not a period gave AttributeError after the work folder was
+    emptied (issue 10)."""
+    update_manifest(parquet_delivery, lambda m: m.update(change))
+    with pytest.raises(DeliveryError) as refused:
+        read_manifest(parquet_delivery)
+    assert expected in str(refused.value)
+    assert len(refused.value.problems) == 1

@@ -4,6 +4,9 @@
   stage its delivery into the first build's work folder, which then published it).
 - An empty delivery with a consistent manifest: refused at validation (it used to replace the
   published figures with nothing).
+- A file of the delivery rewritten while dbt runs: the warehouse holds the bytes that were
+  verified (they used to be read from the delivered folder, after hashing).
+- A warehouse path under a file: one line, not a traceback.
 
 Every build-level case starts from the shared tiny builds (warehouses.built) and checks that the
 published files are byte-identical afterwards.
@@ -150,3 +153,18 @@ def test_a_file_swapped_after_validation_is_not_what_is_published(tmp_path: Path
         ).fetchone()
     assert published == fees
     assert status == "verified"
+
+
+# --------------------------------------------------------------------------- one clear line
+def test_a_warehouse_under_a_file_is_one_line(tmp_path: Path, parquet_delivery: Path) -> None:
+    """`--warehouse /etc/hostname/x.duckdb` gave a FileExistsError traceback (issue 10)."""
+    a_file = tmp_path / "hostname"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["build", "--delivery", str(parquet_delivery), "--warehouse", str(a_file / "x.duckdb")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert f"cannot put a warehouse in {a_file}" in lines[0]
