@@ -168,3 +168,34 @@ def test_a_warehouse_under_a_file_is_one_line(tmp_path: Path, parquet_delivery: 
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
     assert f"cannot put a warehouse in {a_file}" in lines[0]
+
+
+# --------------------------------------------------------------------------- completeness
+def test_material_incompleteness_stops_publication_and_check_agrees(tmp_path: Path) -> None:
+    """1 % of the region's own contacts missing from the DRG data used to be published with a
+    warning. Above the material level (0.1 %) the build is refused, and `medfin check` on the
+    same warehouse reaches the same verdict."""
+    delivery = Path(shutil.copytree(built("none").delivery, tmp_path / "delivery"))
+    epj = delivery / "epj_contacts.parquet"
+    own = pq.read_table(epj)
+    extra = own.slice(0, own.num_rows // 100)
+    ids = pa.array(
+        [f"MISSING{i:06d}" for i in range(extra.num_rows)], own.schema.field("contact_id").type
+    )
+    extra = extra.set_column(
+        own.schema.get_field_index("contact_id"), own.schema.field("contact_id"), ids
+    )
+    pq.write_table(pa.concat_tables([own, extra]), epj)
+    refresh_entry(delivery, "epj_contacts")
+
+    warehouse = tmp_path / "wh" / "medfin.duckdb"
+    with pytest.raises(BuildError) as refused:
+        build(delivery, warehouse, verbose=False)
+    stopped = {c.check_name for c in refused.value.failed_checks}
+    assert {"contacts_not_found_material", "gx_contacts_not_found_material"} <= stopped
+    assert not warehouse.exists()  # nothing was published
+
+    candidate = work_dir(warehouse) / "candidate.duckdb"
+    result = runner.invoke(app, ["check", "--warehouse", str(candidate)])
+    assert result.exit_code == 1
+    assert "error check failed: gx_contacts_not_found_material" in " ".join(result.output.split())
