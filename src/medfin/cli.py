@@ -307,23 +307,30 @@ def check(
     """Run the Great Expectations suites (expectations/) against a built warehouse.
 
     Prints the results, writes GX Data Docs and a self-contained quality report, appends the
-    results to quality.check_results, and exits 1 when a fatal or error check fails.
+    results to quality.check_results (a published warehouse: on a copy that is then published as a
+    new release, never in place), and exits 1 when a fatal or error check fails.
     """
-    from medfin.build import default_warehouse
+    from medfin.build import check_published_warehouse, default_warehouse
     from medfin.checks.gx_runner import CheckError, run_checks
     from medfin.checks.report import WIDE, notes, results_table
     from medfin.checks.suites import SuiteError
     from medfin.lock import WarehouseBusyError, warehouse_lock
     from medfin.project import ProjectNotFoundError
-    from medfin.publish import layout
+    from medfin.publish import PublishError, current_release, layout
 
     target = layout(warehouse or default_warehouse()).warehouse
     try:
         # Not while a build of the same warehouse runs: the build carries the check history over.
         with warehouse_lock(target, "check"):
-            run = run_checks(target, report_dir)
+            if current_release(target) is not None:
+                # A published warehouse: checked on a copy that is then published, never in place.
+                run = check_published_warehouse(target, report_dir)
+            else:
+                run = run_checks(target, report_dir)
     except (CheckError, SuiteError, ProjectNotFoundError, WarehouseBusyError) as exc:
         raise _fail(str(exc)) from None
+    except (PublishError, OSError) as exc:
+        raise _fail(f"the check results could not be published: {exc}") from None
     console.print(results_table(run, console.width))
     if console.width < WIDE:
         for note in notes(run):
@@ -353,6 +360,38 @@ def check(
                 soft_wrap=True,
             )
         raise typer.Exit(code=1)
+
+
+@app.command()
+def pseudonymise(
+    extract: Annotated[
+        Path,
+        typer.Option("--extract", help="Folder in contract form whose person_id are CPR numbers."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="New folder for the pseudonymised delivery.")],
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="File holding the key (at least 32 bytes), outside the repository"
+            " [default: $MEDFIN_PSEUDONYM_KEY].",
+        ),
+    ] = None,
+) -> None:
+    """Replace every CPR number by a keyed pseudonym (HMAC-SHA256), so that real extracts enter
+    medfin without CPR numbers; the same CPR and key always give the same pseudonym."""
+    from medfin.extract import DeliveryError
+    from medfin.pseudonymise import PseudonymiseError, load_key, pseudonymise_extract
+
+    try:
+        summary = pseudonymise_extract(extract, out, load_key(key_file))
+    except (PseudonymiseError, DeliveryError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"[green]wrote[/] {out}: {summary.tables} tables, {summary.rows:,} rows with a person id,"
+        f" {summary.persons:,} distinct persons",
+        highlight=False,
+    )
 
 
 export_app = typer.Typer(

@@ -29,6 +29,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deliveries import refresh_entry
+from medfin import publish
 from medfin.build import BuildError, Progress, build, work_dir
 from medfin.cli import app
 from medfin.extract import DeliveryError
@@ -199,3 +200,31 @@ def test_material_incompleteness_stops_publication_and_check_agrees(tmp_path: Pa
     result = runner.invoke(app, ["check", "--warehouse", str(candidate)])
     assert result.exit_code == 1
     assert "error check failed: gx_contacts_not_found_material" in " ".join(result.output.split())
+
+
+# --------------------------------------------------------------------------- never in place
+def test_check_of_a_published_warehouse_never_writes_it_in_place(tmp_path: Path) -> None:
+    """`medfin check` appended its history into the published file; killed after writing, it left
+    a WAL that the next publication replayed into the wrong file (issue 10). Now it checks a copy
+    and publishes that as a new release: the released file is never opened for writing."""
+    source = built("none").warehouse
+    warehouse = tmp_path / "wh" / "medfin.duckdb"
+    warehouse.parent.mkdir()
+    full, marts = tmp_path / "full.duckdb", tmp_path / "marts.duckdb"
+    shutil.copyfile(source, full)
+    shutil.copyfile(layout(source).marts, marts)
+    publish.publish(warehouse, full, marts, "first")
+    released = publish.current_release(warehouse)
+    assert released is not None
+    kept = tmp_path / "kept.duckdb"
+    os.link(released / warehouse.name, kept)  # the released file's bytes, whatever happens to it
+    digest = hashlib.sha256(kept.read_bytes()).hexdigest()
+
+    result = runner.invoke(app, ["check", "--warehouse", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == digest
+    assert publish.current_release(warehouse) != released
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        runs = con.execute("select count(distinct run_id) from quality.check_results").fetchone()
+    assert runs == (2,)  # the build's and the check's
+    assert not list(warehouse.parent.glob("*.wal"))
