@@ -221,6 +221,14 @@ def _expected(column: Column) -> str:
 def _check_parquet_schema(
     table: Table, schema: pa.Schema, errors: list[str], warnings: list[str]
 ) -> None:
+    names = [f.name for f in schema]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        # A reader would silently take one of them: a flipped `sex` column was published so.
+        errors.append(
+            f"table {table.name}: the file has more than one column named " + ", ".join(duplicated)
+        )
+        return
     found = {f.name: f.type for f in schema}
     for column in table.columns:
         if column.name not in found:
@@ -286,9 +294,12 @@ def _check_csv_file(
     types = ", ".join(f"'{c.name}': '{duckdb_type(c)}'" for c in table.columns)
     counts = ", ".join(f'count("{c.name}")' for c in table.columns)
     path = str(delivered.path).replace("'", "''")
+    contract = load_contract()
     sql = (
         f"select {counts} from read_csv('{path}', delim='{delimiter}',"
-        f" decimal_separator='{decimal}', header=true, types={{{types}}})"
+        f" decimal_separator='{decimal}', header=true, types={{{types}}},"
+        f" dateformat='{contract.csv_date_format}',"
+        f" timestampformat='{contract.csv_timestamp_format}')"
     )
     try:
         con.execute(sql).fetchall()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +342,29 @@ def test_a_malformed_period_is_one_line_not_a_traceback(
         read_manifest(parquet_delivery)
     assert expected in str(refused.value)
     assert len(refused.value.problems) == 1
+
+
+def test_csv_dates_have_one_format_not_a_guess(csv_delivery: Path) -> None:
+    """`03-01-2021` was read as 3 January when every day of a file was 12 or less: the format was
+    guessed per file (issue 10). The contract fixes it: YYYY-MM-DD."""
+    path = csv_delivery / "persons.csv"
+    text = path.read_text(encoding="utf-8")
+    swapped = re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3-\2-\1", text)
+    assert swapped != text
+    path.write_text(swapped, encoding="utf-8")
+    refresh_entry(csv_delivery, "persons")
+    message = _problems(csv_delivery)
+    assert "table persons: CSV values do not parse as the contract types" in message
+
+
+def test_duplicate_parquet_column_names_are_refused(parquet_delivery: Path) -> None:
+    """With two `sex` columns a reader took the first; a flipped column was published (issue 10)."""
+    path = parquet_delivery / "persons.parquet"
+    data = pq.read_table(path)
+    flipped = pa.array(["K" if v == "M" else "M" for v in data.column("sex").to_pylist()])
+    doubled = pa.Table.from_arrays([*data.columns, flipped], names=[*data.column_names, "sex"])
+    pq.write_table(doubled, path)
+    refresh_entry(parquet_delivery, "persons")
+    assert "table persons: the file has more than one column named sex" in _problems(
+        parquet_delivery
+    )

@@ -72,6 +72,9 @@ class Contract:
     cpr_like_pattern: str
     csv_delimiter: str
     csv_decimal: str
+    # Fixed, never guessed: a file whose days are all 12 or less would otherwise be read either way.
+    csv_date_format: str
+    csv_timestamp_format: str
     tables: Mapping[str, Table]
 
     def table(self, name: str) -> Table:
@@ -126,6 +129,8 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
             cpr_like_pattern=raw["cpr_like_pattern"],
             csv_delimiter=raw["csv"]["delimiter"],
             csv_decimal=raw["csv"]["decimal"],
+            csv_date_format=raw["csv"]["date_format"],
+            csv_timestamp_format=raw["csv"]["timestamp_format"],
             tables=MappingProxyType(tables),
         )
     except KeyError as exc:
@@ -228,6 +233,8 @@ def external_location(table: Table) -> list[str]:
         f"{{%- if env_var('{DELIVERY_FORMAT_ENV}', 'parquet') | lower == 'csv' -%}}",
         f"read_csv('{{{{ delivery }}}}/{table.name}.csv', delim='{contract.csv_delimiter}',"
         f" decimal_separator='{contract.csv_decimal}', header=true, auto_detect=true,",
+        f"  dateformat='{contract.csv_date_format}',",
+        f"  timestampformat='{contract.csv_timestamp_format}',",
         f"  types={_csv_types_struct(table)})",
         "{%- else -%}",
         f"read_parquet('{{{{ delivery }}}}/{table.name}.parquet', file_row_number=true)",
