@@ -164,17 +164,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def count_csv_rows(path: Path) -> int:
-    """Data rows of a CSV file: lines minus the header (a last line without newline counts).
+def count_csv_rows(path: Path, delimiter: str = ";") -> int:
+    """Data rows of a CSV file (records, header excluded; a last line without newline counts).
 
-    Assumes no line breaks inside quoted values, which the contract's tables do not have.
+    Fast path: count newlines. A file with a quote character may hold line breaks inside quoted
+    values (one record over several lines), so it is counted record by record instead.
     """
     lines = 0
     last = b"\n"
+    quoted = False
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             lines += chunk.count(b"\n")
+            quoted = quoted or b'"' in chunk
             last = chunk[-1:]
+    if quoted:
+        # (not UTF-8: counted anyway; validation names the encoding problem next)
+        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            return max(sum(1 for _ in csv.reader(fh, delimiter=delimiter)) - 1, 0)
     if last != b"\n":
         lines += 1
     return max(lines - 1, 0)
@@ -366,7 +373,7 @@ def validate_delivery(
                 continue
             _check_parquet_schema(table, schema, errors, warnings)
         else:
-            found_rows = count_csv_rows(delivered.path)
+            found_rows = count_csv_rows(delivered.path, delimiter)
             try:
                 header = read_csv_header(delivered.path, delimiter)
             except UnicodeDecodeError:

@@ -277,6 +277,9 @@ def test_count_csv_rows(tmp_path: Path) -> None:
     assert count_csv_rows(path) == 2
     path.write_bytes(b"a;b\n")
     assert count_csv_rows(path) == 0
+    # a quoted value with a line break is one record, not two (it was refused as N+1 rows)
+    path.write_bytes(b'a;b\n1;"two\nlines"\n3;4\n')
+    assert count_csv_rows(path) == 2
 
 
 # -- the folder dbt reads ----------------------------------------------------------------------
@@ -368,3 +371,18 @@ def test_duplicate_parquet_column_names_are_refused(parquet_delivery: Path) -> N
     assert "table persons: the file has more than one column named sex" in _problems(
         parquet_delivery
     )
+
+
+def test_a_quoted_line_break_is_one_row(csv_delivery: Path) -> None:
+    """A valid CSV with a line break inside a quoted value was refused as "N+1 rows" (issue 10)."""
+    path = csv_delivery / "delivery_log.csv"
+    header, first, *rest = path.read_text(encoding="utf-8").splitlines()
+    system, *others = first.split(";")
+    path.write_text(
+        "\n".join([header, ";".join([f'"{system}\nnight run"', *others]), *rest]) + "\n",
+        encoding="utf-8",
+    )
+    refresh_entry(csv_delivery, "delivery_log")  # (counts lines: 3 rows for 2 records)
+    update_manifest(csv_delivery, lambda m: m["tables"]["delivery_log"].update(rows=2))
+    update_manifest(csv_delivery, lambda m: m["tables"]["delivery_log"].update(sha256=sha256(path)))
+    validate_delivery(csv_delivery)
