@@ -150,6 +150,26 @@ def check_published_warehouse(warehouse: Path, report_dir: Path | None = None) -
     return run
 
 
+def _why_unreadable(warehouse: Path, error: duckdb.Error) -> str:
+    """One line on why the published warehouse cannot be opened, from what is on disk, instead
+    of guessing at a writer: a folder, a file that is no DuckDB database, a stale WAL beside it,
+    or (only when none of these) another process writing it."""
+    if warehouse.is_dir():
+        return "it is a folder, not a DuckDB file; give --warehouse a file path"
+    with warehouse.open("rb") as fh:
+        header = fh.read(12)
+    if header[8:12] != b"DUCK":
+        return "it is not a DuckDB database file; move it away or give another --warehouse"
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if wal.exists():
+        return (
+            f"a write-ahead log {wal} lies beside it from an interrupted writer; if no process"
+            " uses the warehouse, move the .wal file away and build again"
+        )
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"{first}. Another process may have it open for writing; close it and build again."
+
+
 def checks_dir(warehouse: Path) -> Path:
     """Where the check reports of a warehouse go (Data Docs, quality report)."""
     return warehouse.with_name(f"{warehouse.stem}.checks")
@@ -375,9 +395,9 @@ def _build(
         raise BuildError(str(exc)) from exc
     except duckdb.Error as exc:
         raise BuildError(
-            f"cannot read the check history of the published warehouse {target.warehouse}: {exc}\n"
-            "Another process may have it open for writing; close it and build again."
-        ) from exc
+            f"cannot read the check history of the published warehouse {target.warehouse}:"
+            f" {_why_unreadable(target.warehouse, exc)}"
+        ) from None
 
     dbt = Dbt(project, work, verbose=verbose, progress=progress)
     with environ(dbt_env(staged, delivery.format, candidate, regions)):

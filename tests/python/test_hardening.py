@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -228,3 +229,25 @@ def test_check_of_a_published_warehouse_never_writes_it_in_place(tmp_path: Path)
         runs = con.execute("select count(distinct run_id) from quality.check_results").fetchone()
     assert runs == (2,)  # the build's and the check's
     assert not list(warehouse.parent.glob("*.wal"))
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "it is a folder, not a DuckDB file"),
+        (lambda p: p.write_text("hello\n", encoding="utf-8"), "it is not a DuckDB database file"),
+    ],
+)
+def test_an_unreadable_warehouse_says_why(
+    tmp_path: Path, parquet_delivery: Path, make: Any, expected: str
+) -> None:
+    """ "Another process may have it open for writing" was printed for a folder and for a file
+    that is no database (issue 10): the message now says what is there."""
+    warehouse = tmp_path / "medfin.duckdb"
+    make(warehouse)
+    with pytest.raises(BuildError) as refused:
+        build(parquet_delivery, warehouse, verbose=False)
+    message = str(refused.value)
+    assert expected in message
+    assert "Another process" not in message
+    assert len(message.splitlines()) == 1
