@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from medfin.contract import arrow_schema
+from medfin.contract import arrow_schema, load_contract
 
 CSV_DELIMITER = ";"
 _MINUTE_US = 60_000_000
@@ -77,7 +77,10 @@ def to_danish_csv_table(table: pa.Table) -> pa.Table:
         if pa.types.is_decimal(field.type):
             col = pc.replace_substring(col.cast(pa.string()), ".", ",")
         elif pa.types.is_timestamp(field.type):
-            col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S")
+            # whole seconds: pyarrow's %S writes the fraction of a microsecond timestamp, which
+            # the contract's CSV timestamp format does not allow
+            text = load_contract().csv_timestamp_format
+            col = pc.strftime(col.cast(pa.timestamp("s")), format=text)
         cols.append(col)
     return pa.Table.from_arrays(cols, names=table.column_names)
 
