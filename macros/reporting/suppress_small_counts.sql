@@ -4,8 +4,9 @@
     rule of seeds/discretion_rules.csv applies), geo_level, geo_code, parent_geo_code and
     observations (the citizens behind the cell). `levels` lists the geography levels from the top;
     each level's parent is the level before it. Adds:
-        shown_as               what a hidden cell shows (the seed's value; null = no rule, which
-                               the model's not_null test turns into an error)
+        discretion_lower_bound, discretion_upper_bound, shown_as
+                               the rule applied: hidden range and what a hidden cell shows (null =
+                               no rule, which the model's not_null test turns into an error)
         is_primary_suppressed  observations within the seed's bounds (1-4); zero stays 0
         is_parent_suppressed   the parent's cell of the same column is hidden (in the end)
         suppressed_siblings    primary-hidden cells among the cells of the same column and parent
@@ -39,6 +40,8 @@
     judged as (
         select
             cells.*,
+            rules.lower_bound as discretion_lower_bound,
+            rules.upper_bound as discretion_upper_bound,
             rules.shown_as,
             coalesce(
                 cells.observations between rules.lower_bound and rules.upper_bound, false

@@ -34,17 +34,6 @@ texts as (
     from {{ ref('dim_label') }}
 ),
 
-rules as (
-    select
-        lower_bound,
-        upper_bound,
-        shown_as,
-        valid_from,
-        valid_to
-    from {{ ref('discretion_rules') }}
-    where rule_name = 'small_count'
-),
-
 -- The notes of a table: the discretion note with the rule's numbers filled in, and the note on
 -- illustrative rule values when any figure of the table in the period rests on one.
 noted as (
@@ -55,11 +44,12 @@ noted as (
         replace(
             replace(
                 replace(
-                    texts.discretion_template, '{lower_bound}', cast(rules.lower_bound as varchar)
+                    texts.discretion_template, '{lower_bound}',
+                    cast(cells.discretion_lower_bound as varchar)
                 ),
-                '{upper_bound}', cast(rules.upper_bound as varchar)
+                '{upper_bound}', cast(cells.discretion_upper_bound as varchar)
             ),
-            '{shown_as}', cast(rules.shown_as as varchar)
+            '{shown_as}', cast(cells.shown_as as varchar)
         ) as discretion_note,
         case
             when
@@ -70,8 +60,6 @@ noted as (
         end as rule_note
     from cells
     cross join texts
-    left join rules
-        on {{ valid_on('rules', 'cells.period_start') }}
 ),
 
 measures as (
