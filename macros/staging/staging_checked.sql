@@ -75,9 +75,15 @@ normalised as (
         {%- for column in columns %}
         {{ _stg_normalise('raw_rows.' ~ column[0], column[1]) }} as {{ column[0] }},
         {%- endfor %}
+        {#- Money as a double: CSV money is read as a wide decimal (20 places), Parquet money as
+            DECIMAL(14,2) or a float; the raw record shows the same number for either. -#}
         struct_pack(
             {%- for column in columns %}
+            {%- if column[0] in spec.get('money', []) %}
+            {{ column[0] }} := cast(raw_rows.{{ column[0] }} as double){{ ',' if not loop.last }}
+            {%- else %}
             {{ column[0] }} := raw_rows.{{ column[0] }}{{ ',' if not loop.last }}
+            {%- endif %}
             {%- endfor %}
         ) as raw_row
     from raw_rows

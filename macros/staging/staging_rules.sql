@@ -8,6 +8,7 @@
                   'upper' upper(nullif(trim(x), ''))     codes the contract writes in upper case
                   'lower' lower(nullif(trim(x), ''))     codes the contract writes in lower case
                   none    the typed value as read        numbers, dates, timestamps, money
+      money     the money columns (judged by staging_rules for range and precision)
       not_null  the columns the contract marks not nullable
       rules     the table's own rules, [reason, column, condition]: the row breaks the rule when
                 the SQL condition (over the normalised columns) is true
@@ -19,6 +20,10 @@
       cpr_like_person_id  person_id is not a pseudonym (the contract's person_id_pattern) or holds
                           a CPR number however disguised (staging_person_id_breaks_rule)
       duplicate_key       the key occurs more than once among rows with a complete key
+      out_of_range        a money column beyond the contract's DECIMAL(14,2) (a float in Parquet)
+      excess_precision    a money column with more than two decimals (øre): CSV money is read
+                          wider than the contract type and Parquet money may be a float, so the
+                          value reaches staging unrounded (contract csv.money_read_type)
     staging_checked(table) (staging_checked.sql) evaluates the list once per row; the staging model
     keeps the rows no rule rejects, stg_medfin__quarantine the others with the first rule broken.
 
@@ -34,6 +39,8 @@
         'duplicate_key',
         'invalid_code',
         'negative_value',
+        'out_of_range',
+        'excess_precision',
         'end_before_start',
         'unknown_municipality',
     ]) }}
@@ -71,6 +78,20 @@
     {{ column }} not between 1900 and 2100
 {%- endmacro %}
 
+{#-
+    A birth date is out of range when the person would be older than the contract's maximum age
+    at the extract, or is born after it (year 1, 1800 and 9999 were financed as 80+ before).
+    The extract time is the manifest's, from the delivery audit: the same delivery always gets
+    the same verdict, whatever day it is built.
+-#}
+{% macro _stg_implausible_birth_date(column, maximum_age) -%}
+    {%- set extracted -%}
+        (select cast(max(extracted_at) as date) from {{ ref('stg_medfin_build__delivery_audit') }})
+    {%- endset -%}
+    ({{ column }} > {{ extracted }}
+        or {{ column }} < {{ dbt.dateadd('year', -maximum_age, extracted) }})
+{%- endmacro %}
+
 {#- Counts and quantities staged as integer must also fit one. -#}
 {% macro _stg_outside(column, low, high=2147483647) -%}
     {{ column }} not between {{ low }} and {{ high }}
@@ -92,6 +113,8 @@
         'genoptraening_specialiseret',
     ] -%}
     {%- set rehab_groups = ['GEN1A', 'GEN2A', 'GEN3A'] -%}
+    {#- The contract's maximum_age (raw_extract_v1.json; a test keeps the copies equal). -#}
+    {%- set maximum_age = 125 -%}
 
     {%- if table == 'persons' -%}
         {%- set spec = {
@@ -102,6 +125,8 @@
             'not_null': ['person_id', 'sex', 'birth_date'],
             'rules': [
                 ['invalid_code', 'sex', _stg_not_in('sex', sexes)],
+                ['out_of_range', 'birth_date',
+                    _stg_implausible_birth_date('birth_date', maximum_age)],
                 ['end_before_start', 'death_date', 'death_date < birth_date'],
             ],
         } -%}
@@ -132,6 +157,7 @@
                 'course_id', 'person_id', 'region_code', 'drg_code', 'drg_year',
                 'course_start', 'course_end', 'tariff_dkk', 'long_stay_days',
             ],
+            'money': ['tariff_dkk'],
             'rules': [
                 ['invalid_code', 'region_code', _stg_unknown_region()],
                 ['invalid_code', 'drg_code', _stg_not_matching('drg_code', drg_pattern)],
@@ -233,6 +259,7 @@
                 'service_id', 'person_id', 'municipality_code', 'provider_id', 'provider_kind',
                 'service_date', 'fee_dkk',
             ],
+            'money': ['fee_dkk'],
             'rules': [
                 ['invalid_code', 'provider_kind', _stg_not_in('provider_kind', [
                     'almen_praksis', 'speciallaege', 'fysioterapi', 'psykolog', 'kiropraktor',
@@ -316,6 +343,7 @@
                 ['category', 'lower'], ['amount_dkk', none],
             ],
             'not_null': ['region_code', 'fiscal_year', 'activity_year', 'category', 'amount_dkk'],
+            'money': ['amount_dkk'],
             'rules': [
                 ['invalid_code', 'region_code', _stg_unknown_region()],
                 ['invalid_code', 'fiscal_year', _stg_not_a_year('fiscal_year')],
@@ -335,7 +363,8 @@
             'not_null': ['municipality_code', 'reference_date', 'sex', 'age', 'persons'],
             'rules': [
                 ['invalid_code', 'sex', _stg_not_in('sex', sexes)],
-                ['negative_value', 'age', _stg_outside('age', 0, 125)],
+                ['negative_value', 'age', 'age < 0'],
+                ['out_of_range', 'age', 'age > ' ~ maximum_age],
                 ['negative_value', 'persons', 'persons < 0'],
                 ['unknown_municipality', 'municipality_code', _stg_unknown_municipality()],
             ],
@@ -375,6 +404,11 @@
     {%- if key -%}
         {%- do rules.append(['duplicate_key', key | join(', '), 'duplicate_keys.is_duplicate_key']) -%}
     {%- endif -%}
+    {#- Money: DECIMAL(14,2) holds less than 10^12 kr; a third decimal is never rounded away. -#}
+    {%- for column in spec.get('money', []) -%}
+        {%- do rules.append(['out_of_range', column, 'abs(' ~ column ~ ') >= 1000000000000']) -%}
+        {%- do rules.append(['excess_precision', column, column ~ ' <> round(' ~ column ~ ', 2)']) -%}
+    {%- endfor -%}
     {%- do rules.extend(spec['rules']) -%}
     {%- set ordered = [] -%}
     {%- for reason in reasons -%}

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from deliveries import manifest_entry, write_manifest, write_parquet
+from deliveries import manifest_entry, write_manifest
 from medfin.build import build
-from medfin.contract import Table, is_pseudonym_shaped, load_contract
+from medfin.contract import Table, arrow_schema, is_pseudonym_shaped, load_contract
 from medfin.generate import generate_delivery
 
 MODELS = {
@@ -56,6 +57,8 @@ REASONS = (
     "duplicate_key",
     "invalid_code",
     "negative_value",
+    "out_of_range",
+    "excess_precision",
     "end_before_start",
     "unknown_municipality",
 )
@@ -399,10 +402,19 @@ def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
         if col.name == "municipality_code":
             yield bad(col.name, 999, "unknown_municipality")
         if col.type == "money":
+            # The planted delivery writes money as float64, which the contract allows: a third
+            # decimal and a value beyond DECIMAL(14,2) reach staging as delivered.
             if col.name == "amount_dkk":  # corrections may be negative
-                yield Planted({**base, col.name: Decimal("-1.00")}, None)
+                yield Planted({**base, col.name: -1.0}, None)
+                yield bad(col.name, -1e12, "out_of_range")
             else:
-                yield bad(col.name, Decimal("-0.01"), "negative_value")
+                yield bad(col.name, -0.01, "negative_value")
+                yield bad(col.name, 1e12, "out_of_range")
+            yield bad(col.name, 12.345, "excess_precision")
+            yield bad(col.name, 0.001, "excess_precision")
+            yield Planted(
+                {**base, col.name: 1234567.89}, None, staged={col.name: Decimal("1234567.89")}
+            )
     if "person_id" in names:
         # CPR numbers, plain and disguised as they were found to slip through (issue 10)
         for disguised in CPR_DISGUISES:
@@ -415,12 +427,23 @@ def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
         "quantity": [0, -2],
         "reports": [-1],
         "persons": [-1],
-        "age": [-1, 126],
+        "age": [-1],
     }
     for column, values in ranges.items():
         if column in names:
             for value in values:
                 yield bad(column, value, "negative_value")
+    # The contract's maximum age (125): older residents and birth dates are out of range; the
+    # manifest's extracted_at (2022-03-10) is the reference.
+    oldest = CONTRACT.maximum_age
+    if table.name == "population":
+        yield bad("age", oldest + 1, "out_of_range")
+        yield bad("age", 150, "out_of_range")
+        yield Planted({**base, "age": oldest}, None)
+    if table.name == "persons":
+        for born in (date(1, 1, 1), date(1800, 1, 1), date(9999, 12, 31), date(2022, 3, 11)):
+            yield bad("birth_date", born, "out_of_range", death_date=None)
+        yield Planted({**base, "birth_date": date(2022 - oldest, 3, 10), "death_date": None}, None)
     before = {
         "persons": ("birth_date", "death_date", timedelta(days=1)),
         "residence": ("valid_from", "valid_to", timedelta(days=1)),
@@ -479,7 +502,15 @@ def planted(
                 plant.values = _with_fresh_key(table, plant.values, i)
         rows += extra
         path = delivery / f"{table.name}.parquet"
-        write_parquet(path, table, [p.values for p in rows])
+        schema = pa.schema(
+            [pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f
+             for f in arrow_schema(table)]
+        )  # fmt: skip
+        values = [
+            {k: float(v) if isinstance(v, Decimal) else v for k, v in p.values.items()}
+            for p in rows
+        ]
+        pq.write_table(pa.Table.from_pylist(values, schema=schema), path)
         entries[table.name] = manifest_entry(path, len(rows))
         plants[table.name] = rows
     write_manifest(delivery, entries)
@@ -532,6 +563,7 @@ def test_the_person_id_rule_is_the_contracts() -> None:
     macro = (REPO / "macros" / "staging" / "staging_rules.sql").read_text(encoding="utf-8")
     assert f"person_id_pattern = '{CONTRACT.person_id_pattern}'" in macro
     assert f"cpr_like_pattern = '{CONTRACT.cpr_like_pattern}'" in macro
+    assert f"set maximum_age = {CONTRACT.maximum_age} " in macro
     assert not any(is_pseudonym_shaped(v) for v in CPR_DISGUISES)
     for pseudonym in ("P000002630", "person_id-000", "a1b2c3d4e5f6", "R1082-000123"):
         assert is_pseudonym_shaped(pseudonym), pseudonym

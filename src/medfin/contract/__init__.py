@@ -75,6 +75,11 @@ class Contract:
     # Fixed, never guessed: a file whose days are all 12 or less would otherwise be read either way.
     csv_date_format: str
     csv_timestamp_format: str
+    # CSV money is read with this wider type, so that staging sees (and quarantines) a third
+    # decimal instead of the reader rounding it away; validation still reads the contract type.
+    csv_money_read_type: str
+    # Oldest plausible resident, in years (population age, birth date against the extract).
+    maximum_age: int
     tables: Mapping[str, Table]
 
     def table(self, name: str) -> Table:
@@ -131,6 +136,8 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
             csv_decimal=raw["csv"]["decimal"],
             csv_date_format=raw["csv"]["date_format"],
             csv_timestamp_format=raw["csv"]["timestamp_format"],
+            csv_money_read_type=raw["csv"]["money_read_type"],
+            maximum_age=int(raw["maximum_age"]),
             tables=MappingProxyType(tables),
         )
     except KeyError as exc:
@@ -211,8 +218,15 @@ def _yaml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def csv_read_type(column: Column) -> str:
+    """The type dbt's CSV source reads a column as: the contract type, but money wider."""
+    if column.type == "money":
+        return load_contract().csv_money_read_type
+    return duckdb_type(column)
+
+
 def _csv_types_struct(table: Table) -> str:
-    return "{" + ", ".join(f"'{c.name}': '{duckdb_type(c)}'" for c in table.columns) + "}"
+    return "{" + ", ".join(f"'{c.name}': '{csv_read_type(c)}'" for c in table.columns) + "}"
 
 
 def external_location(table: Table) -> list[str]:
