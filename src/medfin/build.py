@@ -24,6 +24,8 @@ candidate and scanned for person-level data; both files are then published in on
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import shutil
 import time
@@ -40,7 +42,7 @@ from medfin.analyst_file import AnalystFile, AnalystFileError, analyst_tables, w
 from medfin.checks import dbt_results, golden, history
 from medfin.checks.history import CheckResult
 from medfin.contract import DELIVERY_ENV, DELIVERY_FORMAT_ENV
-from medfin.extract import Delivery, receive_delivery, stage_delivery
+from medfin.extract import Delivery, DeliveryError, receive_delivery, stage_delivery
 from medfin.lock import WarehouseBusyError, warehouse_lock
 from medfin.project import project_dir
 
@@ -267,13 +269,24 @@ class Dbt:
         if not self.verbose:
             full += ["--log-level", "none", "--log-level-file", "debug"]
         self._phase = f"dbt {args[0]}"
+        # On a full disk every dbt log line fails to write, and Python's logging prints a
+        # traceback for each (84,897 lines for one tiny build): report the cause once instead.
+        raise_exceptions = logging.raiseExceptions
+        logging.raiseExceptions = False
         try:
             result = self._runner.invoke(full)
         finally:
+            logging.raiseExceptions = raise_exceptions
             release_duckdb()
         command = " ".join(args)
         if result.exception is not None:
-            raise BuildError(f"dbt {command} could not run: {result.exception}")
+            cause = result.exception
+            full_disk = isinstance(cause, OSError) and cause.errno == errno.ENOSPC
+            where = f" (the disk that holds {self.log_path} is full)" if full_disk else ""
+            raise BuildError(
+                f"dbt {command} could not run: {cause}{where}\n"
+                f"The full dbt log: {self.log_file.resolve()}"
+            )
         if check and not result.success:
             raise BuildError(f"dbt {command} failed:\n{_failures(result.result, self.log_path)}")
         return result
@@ -384,7 +397,10 @@ def _build(
     work.mkdir(mode=0o750, exist_ok=True)
     os.chmod(work, 0o750)
     # Validated and read from one private copy: what is verified is what is published.
-    delivery = receive_delivery(delivery_dir, work / "received", verify_sha256=verify_sha256)
+    try:
+        delivery = receive_delivery(delivery_dir, work / "received", verify_sha256=verify_sha256)
+    except DeliveryError as exc:
+        raise _refused(exc, work, target.warehouse) from None
     staged = stage_delivery(delivery, work / "delivery")
     candidate = work / CANDIDATE_NAME
     try:
@@ -403,7 +419,12 @@ def _build(
     with environ(dbt_env(staged, delivery.format, candidate, regions)):
         # One invocation (seeds first in the DAG): a separate `dbt seed` parsed the project
         # once more, about 4 s a build.
-        outcome = dbt.invoke(["build"], check=False)
+        try:
+            outcome = dbt.invoke(["build"], check=False)
+        except BuildError as exc:
+            raise BuildError(
+                f"{exc}\nThe published warehouse {target.warehouse} was left as it was."
+            ) from None
     run = dbt_results.read_run(dbt.target_path or work / "target")
 
     with duckdb.connect(str(candidate)) as con:
@@ -432,6 +453,14 @@ def _build(
                 f"dbt build failed ({failed}):\n{_failures(outcome.result, dbt.log_path)}\n"
                 f"The published warehouse {target.warehouse} was left as it was.",
                 candidate=candidate,
+            )
+        if stopping and run.broken_nodes:
+            # A node dbt could not build (a corrupt file, a full disk) makes every check after it
+            # fail as well: name the cause first, not 47 consequences.
+            raise BuildError(
+                _broken_build_message(run, delivery, stopping, target.warehouse, candidate, dbt),
+                candidate=candidate,
+                failed_checks=stopping,
             )
         if stopping:
             raise BuildError(
@@ -578,6 +607,49 @@ def _mart_checks(
         )
         for r in cursor.fetchall()
     ]
+
+
+def _refused(exc: DeliveryError, work: Path, warehouse: Path) -> DeliveryError:
+    """The refusal again, with every problem written to the work folder's log."""
+    log = (work / "logs" / "delivery-refused.log").resolve()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(f"{p}\n" for p in exc.problems), encoding="utf-8")
+    except OSError:  # a full disk must not hide the refusal
+        log = None  # type: ignore[assignment]
+    note = f"The published warehouse {warehouse} was left as it was."
+    return DeliveryError(exc.directory, exc.problems, log=log, note=note)
+
+
+def _broken_build_message(
+    run: dbt_results.DbtRun,
+    delivery: Delivery,
+    stopping: Sequence[CheckResult],
+    target: Path,
+    candidate: Path,
+    dbt: Dbt,
+) -> str:
+    """One line per node dbt could not build (the cause, and the delivered file it reads), then
+    what followed from it, in a few lines, and where the full log is."""
+    lines = []
+    for result in run.broken_nodes[:3]:
+        name = result["unique_id"].split(".")[-1]
+        files = [
+            delivery.tables[t].path.name if t in delivery.tables else t
+            for t in run.raw_tables_read_by(result["unique_id"])
+        ]
+        reading = f" (reading {', '.join(files)})" if files else ""
+        cause = dbt_results.first_cause(result.get("message"))
+        lines.append(f"not published: dbt could not build {name}{reading}: {cause}")
+    if len(run.broken_nodes) > 3:
+        lines.append(f"  ... and {len(run.broken_nodes) - 3} more nodes could not be built")
+    lines.append(
+        f"  {run.skipped} nodes after it were skipped and {len(stopping)} checks failed as a"
+        f" consequence (quality.check_results in {candidate})"
+    )
+    lines.append(f"The published warehouse {target} was left as it was.")
+    lines.append(f"The full dbt log: {dbt.log_file.resolve()}")
+    return "\n".join(lines)
 
 
 def _gate_message(stopping: Sequence[CheckResult], target: Path, candidate: Path) -> str:

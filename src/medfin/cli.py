@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -134,6 +135,14 @@ def build(
         raise _fail(str(exc)) from None
     except (BuildError, ProjectNotFoundError) as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        # Publication is a rename at the very end: a full disk never reaches the published files.
+        raise _fail(
+            f"not published: the disk is full ({exc.strerror}: {exc.filename or warehouse});"
+            " the published warehouse was left as it was"
+        ) from None
     _print_build_summary(result)
 
 

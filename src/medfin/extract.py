@@ -35,17 +35,34 @@ _CHUNK = 1 << 20
 
 
 class DeliveryError(Exception):
-    """The delivery breaks the raw extract contract; the message lists every problem found."""
+    """The delivery breaks the raw extract contract.
 
-    def __init__(self, directory: Path, problems: Iterable[str]) -> None:
+    The message starts with one line naming the first problem (its file and table, and the row
+    and column where the problem has one), then at most SHOWN_PROBLEMS more; `log`, when set, is
+    the file that lists every problem.
+    """
+
+    SHOWN_PROBLEMS = 5
+
+    def __init__(
+        self, directory: Path, problems: Iterable[str], *, log: Path | None = None, note: str = ""
+    ) -> None:
         self.directory = directory
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        count = len(self.problems)
-        super().__init__(
-            f"delivery {directory} is not valid ({count} problem{'s' if count != 1 else ''}):\n"
-            f"{lines}"
-        )
+        self.log = log
+        self.note = note
+        first, *more = self.problems or ["no problem recorded"]
+        lines = [f"delivery {directory} refused: {first.strip()}"]
+        if more:
+            lines.append(f"  and {len(more)} more problem{'s' if len(more) != 1 else ''}:")
+            lines += [f"  - {p}" for p in more[: self.SHOWN_PROBLEMS]]
+            if len(more) > self.SHOWN_PROBLEMS:
+                lines.append(f"  - ... {len(more) - self.SHOWN_PROBLEMS} more")
+        if note:
+            lines.append(note)
+        if log is not None:
+            lines.append(f"Every problem: {log}")
+        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -305,6 +322,7 @@ def _check_csv_file(
     sql = (
         f"select {counts} from read_csv('{path}', delim='{delimiter}',"
         f" decimal_separator='{decimal}', header=true, types={{{types}}},"
+        f" quote='{contract.csv_quote}', escape='{contract.csv_quote}',"
         f" dateformat='{contract.csv_date_format}',"
         f" timestampformat='{contract.csv_timestamp_format}')"
     )

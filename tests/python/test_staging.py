@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,24 +28,9 @@ from deliveries import manifest_entry, write_manifest
 from medfin.build import build
 from medfin.contract import Table, arrow_schema, is_pseudonym_shaped, load_contract
 from medfin.generate import generate_delivery
+from warehouses import STAGING_MODELS, staging_project
 
-MODELS = {
-    "persons": "stg_medfin__persons",
-    "residence": "stg_medfin__residence_periods",
-    "drg_courses": "stg_medfin__drg_courses",
-    "drg_contacts": "stg_medfin__drg_contacts",
-    "drg_diagnoses": "stg_medfin__drg_diagnoses",
-    "drg_procedures": "stg_medfin__drg_procedures",
-    "psychiatric_contacts": "stg_medfin__psychiatric_contacts",
-    "practice_services": "stg_medfin__practice_services",
-    "full_financing_events": "stg_medfin__full_financing_events",
-    "epj_contacts": "stg_medfin__epj_contacts",
-    "lpr_report_counts": "stg_medfin__lpr_report_counts",
-    "lpr_error_list": "stg_medfin__lpr_errors",
-    "accounting_bookings": "stg_medfin__accounting_bookings",
-    "population": "stg_medfin__population",
-    "delivery_log": "stg_medfin__delivery_log",
-}
+MODELS = STAGING_MODELS
 QUARANTINE = "stg_medfin__quarantine"
 CONTRACT = load_contract()
 REPO = Path(__file__).resolve().parents[2]
@@ -65,17 +49,6 @@ REASONS = (
 
 
 # -- building ---------------------------------------------------------------------------------
-
-
-def _staging_project(repo_root: Path, where: Path) -> Path:
-    project = where / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "tests" / "dbt").mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(repo_root / name, project / name)
-    for folder in ("macros", "seeds", "models/staging", "tests/dbt/staging"):
-        shutil.copytree(repo_root / folder, project / folder)
-    return project
 
 
 @dataclass
@@ -104,8 +77,8 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Path:
-    return _staging_project(repo_root, tmp_path_factory.mktemp("staging-project"))
+def project() -> Path:
+    return staging_project()
 
 
 @pytest.fixture(scope="module")

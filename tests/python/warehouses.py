@@ -21,6 +21,26 @@ from medfin.build import BuildResult, Progress, build
 from medfin.generate import generate_delivery
 
 SEED = 11
+
+# Contract table -> its staging model (macros/staging/staging_rules.sql staging_models()).
+STAGING_MODELS = {
+    "persons": "stg_medfin__persons",
+    "residence": "stg_medfin__residence_periods",
+    "drg_courses": "stg_medfin__drg_courses",
+    "drg_contacts": "stg_medfin__drg_contacts",
+    "drg_diagnoses": "stg_medfin__drg_diagnoses",
+    "drg_procedures": "stg_medfin__drg_procedures",
+    "psychiatric_contacts": "stg_medfin__psychiatric_contacts",
+    "practice_services": "stg_medfin__practice_services",
+    "full_financing_events": "stg_medfin__full_financing_events",
+    "epj_contacts": "stg_medfin__epj_contacts",
+    "lpr_report_counts": "stg_medfin__lpr_report_counts",
+    "lpr_error_list": "stg_medfin__lpr_errors",
+    "accounting_bookings": "stg_medfin__accounting_bookings",
+    "population": "stg_medfin__population",
+    "delivery_log": "stg_medfin__delivery_log",
+}
+
 _ROOT = Path(tempfile.mkdtemp(prefix="medfin-warehouses-"))
 atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
 
@@ -53,3 +73,18 @@ def built(
     progress: list[Progress] = []
     result = build(delivery, warehouse, verbose=False, progress=progress.append)
     return Built(delivery, warehouse, result, progress)
+
+
+@cache
+def staging_project() -> Path:
+    """A copy of the project with only its staging layer (models/staging, its dbt tests, every
+    macro and seed): builds in a few seconds, and its own dbt tests gate publication."""
+    repo = Path(__file__).resolve().parents[2]
+    project = _ROOT / "staging-project"
+    (project / "models").mkdir(parents=True)
+    (project / "tests" / "dbt").mkdir(parents=True)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(repo / name, project / name)
+    for folder in ("macros", "seeds", "models/staging", "tests/dbt/staging"):
+        shutil.copytree(repo / folder, project / folder)
+    return project

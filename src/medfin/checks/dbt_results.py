@@ -58,6 +58,38 @@ class DbtRun:
             or (r.get("status") == "skipped" and not r["unique_id"].startswith("test."))
         ]
 
+    @property
+    def broken_nodes(self) -> list[dict[str, Any]]:
+        """The results of the nodes that could not be built (models, seeds, snapshots): the
+        causes. Nodes skipped because of them, and tests that failed, are not in the list."""
+        return [
+            r
+            for r in self.results
+            if r.get("status") == "error" and not r["unique_id"].startswith("test.")
+        ]
+
+    @property
+    def skipped(self) -> int:
+        return sum(r.get("status") == "skipped" for r in self.results)
+
+    def raw_tables_read_by(self, unique_id: str) -> list[str]:
+        """The contract tables (source medfin_raw) a node reads directly."""
+        depends = (self.nodes.get(unique_id) or {}).get("depends_on", {}).get("nodes", [])
+        prefix = "source.medfin.medfin_raw."
+        return [d.removeprefix(prefix) for d in depends if d.startswith(prefix)]
+
+
+def first_cause(message: str | None) -> str:
+    """The line of a dbt error message that says what went wrong (dbt's own first line only
+    names the node), at most 300 characters."""
+    lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
+    lines = [
+        line
+        for line in lines
+        if not line.startswith(("Runtime Error in ", "Compilation Error in "))
+    ]
+    return (lines[0] if lines else "no message (see the dbt log)")[:300]
+
 
 def read_run(target_path: Path) -> DbtRun:
     """Read run_results.json and manifest.json of the last dbt command in `target_path`."""

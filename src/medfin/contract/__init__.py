@@ -72,6 +72,8 @@ class Contract:
     cpr_like_pattern: str
     csv_delimiter: str
     csv_decimal: str
+    # The quote character (a quote inside a quoted value is doubled); fixed, never sniffed.
+    csv_quote: str
     # Fixed, never guessed: a file whose days are all 12 or less would otherwise be read either way.
     csv_date_format: str
     csv_timestamp_format: str
@@ -134,6 +136,7 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
             cpr_like_pattern=raw["cpr_like_pattern"],
             csv_delimiter=raw["csv"]["delimiter"],
             csv_decimal=raw["csv"]["decimal"],
+            csv_quote=raw["csv"]["quote"],
             csv_date_format=raw["csv"]["date_format"],
             csv_timestamp_format=raw["csv"]["timestamp_format"],
             csv_money_read_type=raw["csv"]["money_read_type"],
@@ -247,6 +250,7 @@ def external_location(table: Table) -> list[str]:
         f"{{%- if env_var('{DELIVERY_FORMAT_ENV}', 'parquet') | lower == 'csv' -%}}",
         f"read_csv('{{{{ delivery }}}}/{table.name}.csv', delim='{contract.csv_delimiter}',"
         f" decimal_separator='{contract.csv_decimal}', header=true, auto_detect=true,",
+        f"  quote='{contract.csv_quote}', escape='{contract.csv_quote}',",
         f"  dateformat='{contract.csv_date_format}',",
         f"  timestampformat='{contract.csv_timestamp_format}',",
         f"  types={_csv_types_struct(table)})",
