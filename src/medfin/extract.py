@@ -428,17 +428,21 @@ def validate_delivery(
     if csv_to_parse:
         _check_csv_values(csv_to_parse, delimiter, decimal, errors)
 
+    # Delivery-wide causes go first: every table's problems may follow from them.
     formats = sorted({d.format for d in tables.values()})
     if len(formats) > 1:
-        errors.append(
+        errors.insert(
+            0,
             "mixed file formats ("
             + ", ".join(f"{d.table.name}: {d.format}" for d in tables.values())
-            + "); a delivery must be all Parquet or all CSV"
+            + "); a delivery must be all Parquet or all CSV",
         )
     if "csv" in formats and not csv_dialect_ok:
-        errors.append(
+        errors.insert(
+            0,
             f"{MANIFEST_NAME}: csv delimiter {delimiter!r} and decimal {decimal!r} are not"
-            f" supported; the contract uses {contract.csv_delimiter!r} and {contract.csv_decimal!r}"
+            f" supported; the contract uses {contract.csv_delimiter!r}"
+            f" and {contract.csv_decimal!r}",
         )
     if errors:
         raise DeliveryError(directory, errors)
