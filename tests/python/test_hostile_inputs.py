@@ -624,3 +624,50 @@ def test_a_full_disk_is_one_clear_refusal_and_the_published_files_stay(tmp_path:
     assert len(lines) <= 8, outcome["output"][:3000]
     error = next(line for line in lines if line.startswith("error:"))
     assert "No space left on device" in error or "disk is full" in error, error
+
+
+@pytest.mark.slow
+def test_a_corrupt_page_is_one_line_and_the_published_audit_stays(
+    tmp_path: Path, published: Path
+) -> None:
+    """A Parquet page corrupted at the source (the manifest hashes the corrupt file) used to give
+    52 lines of consequences with the cause in the middle; and the published delivery audit, a
+    view over the work folder's CSV, then reported the refused delivery (issue 10)."""
+    delivery = Path(shutil.copytree(built("none").delivery, tmp_path / "delivery"))
+    path = delivery / "drg_procedures.parquet"
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 200):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    digest = hashlib.sha256(bytes(data)).hexdigest()
+    update_manifest(delivery, lambda m: m["tables"]["drg_procedures"].update(sha256=digest))
+    update_manifest(delivery, lambda m: m.update(delivery_id="corrupt-page"))
+
+    def audit() -> set[str]:
+        return {
+            r[0]
+            for r in _query(
+                published, "select delivery_id from staging.stg_medfin_build__delivery_audit"
+            )
+        }
+
+    published_audit = audit()
+    before = _digests(published)
+    result = runner.invoke(
+        app, ["build", "--delivery", str(delivery), "--warehouse", str(published)]
+    )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    first = next(i for i, line in enumerate(lines) if line.startswith("error:"))
+    assert lines[first].startswith(
+        "error: not published: dbt could not build stg_medfin__drg_procedures_checked"
+        " (reading drg_procedures.parquet): "
+    ), lines[first]
+    assert len(lines) - first <= 5, result.output
+    assert Path(lines[-1].removeprefix("The full dbt log: ")).is_file()
+    assert _digests(published) == before
+    # The published audit is a table in the published file: neither the refused delivery nor a
+    # removed work folder (`make clean`) changes what it says.
+    assert audit() == published_audit and "corrupt-page" not in published_audit
+    shutil.rmtree(published.with_name(f"{published.stem}.work"))
+    assert audit() == published_audit
