@@ -273,10 +273,14 @@ class Dbt:
         # traceback for each (84,897 lines for one tiny build): report the cause once instead.
         raise_exceptions = logging.raiseExceptions
         logging.raiseExceptions = False
+        # dbt changes the process's working directory to the project; give the caller its own
+        # back (a test's temporary project may be deleted while the process goes on).
+        cwd = os.getcwd()
         try:
             result = self._runner.invoke(full)
         finally:
             logging.raiseExceptions = raise_exceptions
+            os.chdir(cwd)
             release_duckdb()
         command = " ".join(args)
         if result.exception is not None:

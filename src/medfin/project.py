@@ -6,6 +6,7 @@ the warehouse, so a rule entered by an administrator changes both sides at once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from datetime import date
@@ -24,7 +25,10 @@ def project_dir() -> Path:
     env = os.environ.get("MEDFIN_PROJECT_DIR")
     if env:
         return Path(env).resolve()
-    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+    starts = [Path(__file__).resolve().parent]
+    with contextlib.suppress(FileNotFoundError):  # the working directory was removed under us
+        starts.append(Path.cwd().resolve())
+    for start in starts:
         for candidate in (start, *start.parents):
             if (candidate / "dbt_project.yml").is_file():
                 return candidate
