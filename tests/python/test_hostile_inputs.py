@@ -162,38 +162,30 @@ def _comma_delimited(d: Path) -> None:
     refresh_entry(d, "persons")
 
 
+def _set_first_row(d: Path, table: str, column: str, value: str, encoding: str = "utf-8") -> None:
+    """Set one value of the first data row of a minimal CSV delivery (written unquoted) and
+    make the manifest hash agree with the file, so only the value is hostile."""
+    path = d / f"{table}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(";")
+    fields[lines[0].split(";").index(column)] = value
+    lines[1] = ";".join(fields)
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    update_manifest(d, lambda m: m["tables"][table].update(sha256=digest))
+
+
 def _point_decimal(d: Path) -> None:
-    path = d / "practice_services.csv"
-    text = path.read_text(encoding="utf-8").splitlines()
-    fields = text[1].split(";")
-    fee = text[0].split(";").index("fee_dkk")
-    fields[fee] = "1.234.567,50"  # thousands separators: not the contract's number format
-    text[1] = ";".join(fields)
-    path.write_text("\n".join(text) + "\n", encoding="utf-8")
-    refresh_entry(d, "practice_services")
+    # thousands separators: not the contract's number format
+    _set_first_row(d, "practice_services", "fee_dkk", "1.234.567,50")
 
 
 def _latin1(d: Path) -> None:
-    path = d / "practice_services.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(";")
-    fields = lines[1].split(";")
-    fields[header.index("specialty")] = "Øjenlæge"
-    lines[1] = ";".join(fields)
-    path.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    update_manifest(d, lambda m: m["tables"]["practice_services"].update(sha256=digest))
+    _set_first_row(d, "practice_services", "specialty", "Øjenlæge", encoding="latin-1")
 
 
 def _guessable_dates(d: Path) -> None:
-    path = d / "persons.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(";")
-    fields = lines[1].split(";")
-    fields[header.index("birth_date")] = "03-01-1950"
-    lines[1] = ";".join(fields)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    refresh_entry(d, "persons")
+    _set_first_row(d, "persons", "birth_date", "03-01-1950")
 
 
 REFUSALS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], None], str]] = {
