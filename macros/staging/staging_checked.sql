@@ -1,15 +1,17 @@
 {#-
-    staging_checked(table): every row of one raw table, judged once against staging_rules(table).
+    staging_checked(table, own_rules): every row of one raw table, judged once against
+    staging_rules(table, own_rules): the contract's rules and the table's own (seeds, several
+    columns), given by its base model in models/staging/base/.
 
-    Columns: source_row_number, the contract columns normalised (contract names; see
-    staging_spec), then
+    Columns: source_row_number, the contract columns normalised (contract names; the normaliser
+    of each is in contract_staging_spec), then
       rejection_reason  the first rule the row breaks (order of docs/staging-interface.md), or null
       rejection_column  the column that broke it (for duplicate_key: the key columns)
       record_key        the contract key as text ('|' between parts), rejected rows only
       raw_record        the raw row as delivered, JSON text, rejected rows only
 
-    The stg_medfin__<table>_checked models materialise this once per table; the staging model
-    takes the rows with a null rejection_reason, stg_medfin__quarantine the others.
+    The base_medfin__<table> models materialise this once per table; the staging model takes the
+    rows with a null rejection_reason, stg_medfin__quarantine the others.
 -#}
 
 {#-
@@ -32,7 +34,7 @@
         upper({{ _stg_trim(column) }})
     {%- elif how == 'lower' -%}
         lower({{ _stg_trim(column) }})
-    {%- elif how is none -%}
+    {%- elif how == 'none' -%}
         {{ column }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("staging_checked: unknown normaliser '" ~ how ~ "'") }}
@@ -40,10 +42,10 @@
 {%- endmacro %}
 
 
-{% macro staging_checked(table) -%}
-    {%- set spec = staging_spec(table) -%}
-    {%- set rules = staging_rules(table) -%}
-    {%- set key = spec['key'] or [] -%}
+{% macro staging_checked(table, own_rules=[]) -%}
+    {%- set spec = contract_staging_spec(table) -%}
+    {%- set rules = staging_rules(table, own_rules) -%}
+    {%- set key = spec['key'] -%}
     {%- set columns = spec['columns'] -%}
     {%- set normalisers = dict(columns) -%}
     {%- if not rules -%}
@@ -79,7 +81,7 @@ normalised as (
             DECIMAL(14,2) or a float; the raw record shows the same number for either. -#}
         struct_pack(
             {%- for column in columns %}
-            {%- if column[0] in spec.get('money', []) %}
+            {%- if column[0] in spec['money'] %}
             {{ column[0] }} := cast(raw_rows.{{ column[0] }} as double){{ ',' if not loop.last }}
             {%- else %}
             {{ column[0] }} := raw_rows.{{ column[0] }}{{ ',' if not loop.last }}

@@ -1,4 +1,4 @@
--- Amounts the region booked that passed staging_rules('accounting_bookings'); negative amounts
+-- Amounts the region booked that passed base_medfin__accounting_bookings; negative amounts
 -- (corrections) are allowed. Empty when the table was not delivered.
 select
     cast(region_code as integer) as region_code,
@@ -7,5 +7,5 @@ select
     category,
     cast(amount_dkk as decimal(14, 2)) as amount_dkk,
     source_row_number
-from {{ ref('stg_medfin__accounting_bookings_checked') }}
+from {{ ref('base_medfin__accounting_bookings') }}
 where rejection_reason is null

@@ -1,4 +1,4 @@
--- Published monthly updates that passed staging_rules('delivery_log'), for timeliness reporting.
+-- Published monthly updates that passed base_medfin__delivery_log, for timeliness reporting.
 -- Empty when the table was not delivered.
 select
     system,
@@ -6,5 +6,5 @@ select
     published_on,
     data_as_of,
     source_row_number
-from {{ ref('stg_medfin__delivery_log_checked') }}
+from {{ ref('base_medfin__delivery_log') }}
 where rejection_reason is null

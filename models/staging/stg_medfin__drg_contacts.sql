@@ -1,4 +1,4 @@
--- DRG contacts (kontakttabel) that passed staging_rules('drg_contacts'), with the hospital of the
+-- DRG contacts (kontakttabel) that passed base_medfin__drg_contacts, with the hospital of the
 -- treating unit. The municipality is the one reported with the contact, not the paying one.
 select
     contacts.contact_id,
@@ -15,7 +15,7 @@ select
     contacts.contact_drg_code,
     contacts.action_diagnosis,
     contacts.source_row_number
-from {{ ref('stg_medfin__drg_contacts_checked') }} as contacts
+from {{ ref('base_medfin__drg_contacts') }} as contacts
 left join {{ ref('treatment_sites') }} as sites
     on contacts.sor_code = sites.sor_code
 where contacts.rejection_reason is null

@@ -1,4 +1,4 @@
--- DRG courses (forløbstabel) that passed staging_rules('drg_courses').
+-- DRG courses (forløbstabel) that passed base_medfin__drg_courses.
 select
     course_id,
     person_id,
@@ -10,5 +10,5 @@ select
     cast(tariff_dkk as decimal(14, 2)) as tariff_dkk,
     cast(long_stay_days as integer) as long_stay_days,
     source_row_number
-from {{ ref('stg_medfin__drg_courses_checked') }}
+from {{ ref('base_medfin__drg_courses') }}
 where rejection_reason is null

@@ -1,4 +1,4 @@
--- Procedures (proceduretabel) that passed staging_rules('drg_procedures'); many per contact.
+-- Procedures (proceduretabel) that passed base_medfin__drg_procedures; many per contact.
 select
     procedure_id,
     contact_id,
@@ -6,5 +6,5 @@ select
     performed_ts as performed_at,
     producing_sor_code,
     source_row_number
-from {{ ref('stg_medfin__drg_procedures_checked') }}
+from {{ ref('base_medfin__drg_procedures') }}
 where rejection_reason is null

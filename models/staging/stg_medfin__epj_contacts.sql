@@ -1,4 +1,4 @@
--- The region's own contact list (EPJ) that passed staging_rules('epj_contacts'), for the
+-- The region's own contact list (EPJ) that passed base_medfin__epj_contacts, for the
 -- completeness reconciliation against the DRG data. Empty when the table was not delivered.
 select
     contact_id,
@@ -6,5 +6,5 @@ select
     sor_code,
     start_ts as contact_start,
     source_row_number
-from {{ ref('stg_medfin__epj_contacts_checked') }}
+from {{ ref('base_medfin__epj_contacts') }}
 where rejection_reason is null

@@ -1,4 +1,4 @@
--- Full-financing (fuldfinansiering) events that passed staging_rules('full_financing_events').
+-- Full-financing (fuldfinansiering) events that passed base_medfin__full_financing_events.
 select
     event_id,
     person_id,
@@ -9,5 +9,5 @@ select
     cast(quantity as integer) as quantity,
     sor_code,
     source_row_number
-from {{ ref('stg_medfin__full_financing_events_checked') }}
+from {{ ref('base_medfin__full_financing_events') }}
 where rejection_reason is null

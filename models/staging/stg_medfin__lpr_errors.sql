@@ -1,4 +1,4 @@
--- The LPR error list (raw lpr_error_list) rows that passed staging_rules('lpr_error_list').
+-- The LPR error list (raw lpr_error_list) rows that passed base_medfin__lpr_error_list.
 -- Empty when the table was not delivered.
 select
     error_id,
@@ -7,5 +7,5 @@ select
     error_code,
     listed_on,
     source_row_number
-from {{ ref('stg_medfin__lpr_errors_checked') }}
+from {{ ref('base_medfin__lpr_error_list') }}
 where rejection_reason is null

@@ -1,9 +1,9 @@
--- Persons (pseudonymised CPR extract) that passed staging_rules('persons'); one row per person.
+-- Persons (pseudonymised CPR extract) that passed base_medfin__persons; one row per person.
 select
     person_id,
     sex,
     birth_date,
     death_date,
     source_row_number
-from {{ ref('stg_medfin__persons_checked') }}
+from {{ ref('base_medfin__persons') }}
 where rejection_reason is null

@@ -1,5 +1,5 @@
 -- Residents per municipality, sex and age on a reference date that passed
--- staging_rules('population').
+-- base_medfin__population.
 select
     cast(municipality_code as integer) as municipality_code,
     reference_date,
@@ -7,5 +7,5 @@ select
     cast(age as integer) as age,
     persons,
     source_row_number
-from {{ ref('stg_medfin__population_checked') }}
+from {{ ref('base_medfin__population') }}
 where rejection_reason is null

@@ -1,4 +1,4 @@
--- Practice-sector (sygesikring) services that passed staging_rules('practice_services'). The
+-- Practice-sector (sygesikring) services that passed base_medfin__practice_services. The
 -- municipality is the one reported with the service, not the paying one.
 select
     service_id,
@@ -10,5 +10,5 @@ select
     service_date,
     cast(fee_dkk as decimal(14, 2)) as fee_dkk,
     source_row_number
-from {{ ref('stg_medfin__practice_services_checked') }}
+from {{ ref('base_medfin__practice_services') }}
 where rejection_reason is null

@@ -1,4 +1,4 @@
--- Psychiatric contacts that passed staging_rules('psychiatric_contacts'), with the hospital of the
+-- Psychiatric contacts that passed base_medfin__psychiatric_contacts, with the hospital of the
 -- treating unit. The municipality is the one reported with the contact, not the paying one.
 select
     contacts.contact_id,
@@ -10,7 +10,7 @@ select
     contacts.start_ts as contact_start,
     contacts.end_ts as contact_end,
     contacts.source_row_number
-from {{ ref('stg_medfin__psychiatric_contacts_checked') }} as contacts
+from {{ ref('base_medfin__psychiatric_contacts') }} as contacts
 left join {{ ref('treatment_sites') }} as sites
     on contacts.sor_code = sites.sor_code
 where contacts.rejection_reason is null

@@ -13,6 +13,6 @@
         rejection_reason,
         rejection_column,
         raw_record
-    from {{ ref(model ~ '_checked') }}
+    from {{ ref('base_medfin__' ~ source_table) }}
     where rejection_reason is not null
 {%- endfor %}

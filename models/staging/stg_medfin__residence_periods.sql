@@ -1,4 +1,4 @@
--- CPR residence periods [valid_from, valid_to) that passed staging_rules('residence'), with the
+-- CPR residence periods [valid_from, valid_to) that passed base_medfin__residence, with the
 -- municipality's name.
 select
     residence.person_id,
@@ -7,7 +7,7 @@ select
     residence.valid_from,
     residence.valid_to,
     residence.source_row_number
-from {{ ref('stg_medfin__residence_periods_checked') }} as residence
+from {{ ref('base_medfin__residence') }} as residence
 left join {{ ref('municipalities') }} as municipalities
     on residence.municipality_code = municipalities.municipality_code
 where residence.rejection_reason is null

@@ -652,7 +652,7 @@ def test_a_corrupt_page_is_one_line_and_the_published_audit_stays(
     lines = [line for line in result.output.splitlines() if line.strip()]
     first = next(i for i, line in enumerate(lines) if line.startswith("error:"))
     assert lines[first].startswith(
-        "error: not published: dbt could not build stg_medfin__drg_procedures_checked"
+        "error: not published: dbt could not build base_medfin__drg_procedures"
         " (reading drg_procedures.parquet): "
     ), lines[first]
     assert len(lines) - first <= 5, result.output

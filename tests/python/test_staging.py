@@ -27,6 +27,7 @@ import yaml
 from deliveries import manifest_entry, write_manifest
 from medfin.build import build
 from medfin.contract import Table, arrow_schema, is_pseudonym_shaped, load_contract
+from medfin.contract.staging import REASON_NAMES, STAGING_MACRO_PATH
 from medfin.generate import generate_delivery
 from warehouses import STAGING_MODELS, staging_project
 
@@ -34,18 +35,7 @@ MODELS = STAGING_MODELS
 QUARANTINE = "stg_medfin__quarantine"
 CONTRACT = load_contract()
 REPO = Path(__file__).resolve().parents[2]
-REASONS = (
-    "null_key",
-    "missing_value",
-    "cpr_like_person_id",
-    "duplicate_key",
-    "invalid_code",
-    "negative_value",
-    "out_of_range",
-    "excess_precision",
-    "end_before_start",
-    "unknown_municipality",
-)
+REASONS = REASON_NAMES  # the one list (medfin.contract.staging); every reason is planted below
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -247,10 +237,10 @@ def test_staging_models_expose_the_interface(repo_root: Path, dirty_parquet: Bui
 def test_every_staging_model_and_column_is_documented(
     repo_root: Path, dirty_parquet: Built
 ) -> None:
-    doc = yaml.safe_load(
-        (repo_root / "models" / "staging" / "_medfin__models.yml").read_text(encoding="utf-8")
-    )
-    documented = {m["name"]: m for m in doc["models"]}
+    documented = {}
+    for yml in ("_medfin__models.yml", "base/_base__models.yml"):  # hand-written, generated
+        text = (repo_root / "models" / "staging" / yml).read_text(encoding="utf-8")
+        documented |= {m["name"]: m for m in yaml.safe_load(text)["models"]}
     built = {
         r[0]
         for r in dirty_parquet.query(
@@ -406,6 +396,13 @@ def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
         if column in names:
             for value in values:
                 yield bad(column, value, "negative_value")
+    # The contract's other bounds: years in 1900-2100, days and quantities fit 32 bits.
+    for col in table.columns:
+        if col.minimum is not None and col.minimum > 1:
+            yield bad(col.name, col.minimum - 1, "out_of_range")
+            yield Planted({**base, col.name: col.minimum}, None)
+        if col.maximum is not None and col.name != "age":
+            yield bad(col.name, col.maximum + 1, "out_of_range")
     # The contract's maximum age (125): older residents and birth dates are out of range; the
     # manifest's extracted_at (2022-03-10) is the reference.
     oldest = CONTRACT.maximum_age
@@ -533,10 +530,10 @@ def test_staged_codes_are_normalised(planted: tuple[Built, dict[str, list[Plante
 def test_the_person_id_rule_is_the_contracts() -> None:
     """The SQL rule and the Python helper read the contract's patterns; the copies in the macro
     must not drift from raw_extract_v1.json, and both sides judge the disguises alike."""
-    macro = (REPO / "macros" / "staging" / "staging_rules.sql").read_text(encoding="utf-8")
-    assert f"person_id_pattern = '{CONTRACT.person_id_pattern}'" in macro
-    assert f"cpr_like_pattern = '{CONTRACT.cpr_like_pattern}'" in macro
-    assert f"set maximum_age = {CONTRACT.maximum_age} " in macro
+    macro = (REPO / STAGING_MACRO_PATH).read_text(encoding="utf-8")
+    assert f"'person_id_pattern': \"{CONTRACT.person_id_pattern}\"" in macro
+    assert f"'cpr_like_pattern': \"{CONTRACT.cpr_like_pattern}\"" in macro
+    assert f"return({CONTRACT.maximum_age})" in macro
     assert not any(is_pseudonym_shaped(v) for v in CPR_DISGUISES)
     for pseudonym in ("P000002630", "person_id-000", "a1b2c3d4e5f6", "R1082-000123"):
         assert is_pseudonym_shaped(pseudonym), pseudonym

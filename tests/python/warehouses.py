@@ -18,28 +18,13 @@ from typing import Any
 import duckdb
 
 from medfin.build import BuildResult, Progress, build
+from medfin.contract.staging import STAGING_MODELS as staging_models_of_the_contract
 from medfin.generate import generate_delivery
 
 SEED = 11
 
-# Contract table -> its staging model (macros/staging/staging_rules.sql staging_models()).
-STAGING_MODELS = {
-    "persons": "stg_medfin__persons",
-    "residence": "stg_medfin__residence_periods",
-    "drg_courses": "stg_medfin__drg_courses",
-    "drg_contacts": "stg_medfin__drg_contacts",
-    "drg_diagnoses": "stg_medfin__drg_diagnoses",
-    "drg_procedures": "stg_medfin__drg_procedures",
-    "psychiatric_contacts": "stg_medfin__psychiatric_contacts",
-    "practice_services": "stg_medfin__practice_services",
-    "full_financing_events": "stg_medfin__full_financing_events",
-    "epj_contacts": "stg_medfin__epj_contacts",
-    "lpr_report_counts": "stg_medfin__lpr_report_counts",
-    "lpr_error_list": "stg_medfin__lpr_errors",
-    "accounting_bookings": "stg_medfin__accounting_bookings",
-    "population": "stg_medfin__population",
-    "delivery_log": "stg_medfin__delivery_log",
-}
+# Contract table -> its staging model (one source: medfin.contract.staging).
+STAGING_MODELS = dict(staging_models_of_the_contract)
 
 _ROOT = Path(tempfile.mkdtemp(prefix="medfin-warehouses-"))
 atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)

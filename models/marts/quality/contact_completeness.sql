@@ -13,7 +13,7 @@ with region_contacts as (
 
 delivered_drg_contacts as (
     select distinct contact_id
-    from {{ ref('stg_medfin__drg_contacts_checked') }}
+    from {{ ref('base_medfin__drg_contacts') }}
     where contact_id is not null
 ),
 

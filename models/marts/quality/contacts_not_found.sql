@@ -15,6 +15,6 @@ left join {{ ref('dim_treatment_site') }} as sites
     on region_contacts.sor_code = sites.sor_code
 where not exists (
     select 1
-    from {{ ref('stg_medfin__drg_contacts_checked') }} as drg_contacts
+    from {{ ref('base_medfin__drg_contacts') }} as drg_contacts
     where drg_contacts.contact_id = region_contacts.contact_id
 )

@@ -43,6 +43,9 @@ class Column:
     description: str
     allowed: tuple[str, ...] | None = None
     pattern: str | None = None
+    # The values a real row can have (contract bounds_note); staging quarantines the others.
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
                         description=col["description"],
                         allowed=tuple(allowed) if allowed is not None else None,
                         pattern=col.get("pattern"),
+                        minimum=col.get("minimum"),
+                        maximum=col.get("maximum"),
                     )
                 )
             key = spec.get("key")
@@ -147,11 +152,21 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
         raise ContractError(f"malformed contract: missing key {exc}") from exc
 
 
+def _bounded_age(contract: Contract) -> Contract:
+    """The population age's maximum is the contract's maximum_age: one number, written twice."""
+    age = contract.table("population").column("age")
+    if age.maximum != contract.maximum_age:
+        raise ContractError(
+            f"population.age maximum {age.maximum} differs from maximum_age {contract.maximum_age}"
+        )
+    return contract
+
+
 @cache
 def load_contract() -> Contract:
     """The packaged raw extract contract (parsed once per process)."""
     text = resources.files(__name__).joinpath(CONTRACT_RESOURCE).read_text(encoding="utf-8")
-    return _parse(json.loads(text))
+    return _bounded_age(_parse(json.loads(text)))
 
 
 # Full-width digits (as typed on some keyboards) are digits too; the SQL side translates the same.

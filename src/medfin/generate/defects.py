@@ -22,17 +22,6 @@ import pyarrow as pa
 
 PROFILES = ("none", "default", "dirty")
 
-# Quarantine reasons, in the order staging must test them (the first that applies is reported).
-REASONS = (
-    "null_key",
-    "cpr_like_person_id",
-    "duplicate_key",
-    "invalid_code",
-    "negative_value",
-    "end_before_start",
-    "unknown_municipality",
-)
-
 # Contacts missing from the DRG data per contact (the audited 25 of 3,305,295 in 2021).
 MISSING_CONTACT_SHARE = 25 / 3_305_295
 MUNICIPALITY_MISMATCH_SHARE = 0.000005

@@ -1,2 +1,0 @@
--- Raw delivery_log, every row judged once (macros/staging).
-{{ staging_checked('delivery_log') }}

@@ -1,2 +1,0 @@
--- Raw drg_contacts, every row judged once (macros/staging).
-{{ staging_checked('drg_contacts') }}

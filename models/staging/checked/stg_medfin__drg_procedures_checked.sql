@@ -1,2 +1,0 @@
--- Raw drg_procedures, every row judged once (macros/staging).
-{{ staging_checked('drg_procedures') }}

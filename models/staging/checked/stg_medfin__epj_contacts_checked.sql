@@ -1,2 +1,0 @@
--- Raw epj_contacts, every row judged once (macros/staging).
-{{ staging_checked('epj_contacts') }}

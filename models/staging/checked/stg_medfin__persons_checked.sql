@@ -1,2 +1,0 @@
--- Raw persons, every row judged once (macros/staging).
-{{ staging_checked('persons') }}

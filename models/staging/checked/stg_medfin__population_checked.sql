@@ -1,2 +1,0 @@
--- Raw population, every row judged once (macros/staging).
-{{ staging_checked('population') }}

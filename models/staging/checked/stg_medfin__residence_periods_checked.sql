@@ -1,2 +1,0 @@
--- Raw residence, every row judged once (macros/staging).
-{{ staging_checked('residence') }}
