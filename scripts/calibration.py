@@ -3,8 +3,8 @@
 Usage: .venv/bin/python scripts/calibration.py DELIVERY_DIR
 
 Reads the delivery's Parquet files and expected.json; compares with the audited figures for Region
-Midtjylland 2021 that the `region` scale is tuned to (RULES.md): 3,305,295 DRG contacts, 26,599,942
-LPR reports, a co-financing ceiling of 4,354 million kr.
+Midtjylland 2021 that the `region` scale is tuned to (docs/domain.md#calibration-figures):
+3,305,295 DRG contacts, 26,599,942 LPR reports, a co-financing ceiling of 4,354 million kr.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 These are not financing rules (those are seeds): they shape a plausible synthetic population and its
 activity. They were tuned so that `region` scale for Region Midtjylland 2021 lands near the audited
-figures in RULES.md (about 3.3 million DRG contacts, 26.6 million LPR reports, co-financing near the
-4,354 million kr ceiling); the README documents the measured calibration.
+figures in docs/domain.md#calibration-figures (about 3.3 million DRG contacts, 26.6 million LPR
+reports, co-financing near the 4,354 million kr ceiling); the README documents the measured
+calibration.
 """
 
 from __future__ import annotations
