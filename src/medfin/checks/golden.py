@@ -1,4 +1,6 @@
-"""Golden figures: the totals of closed activity years as first published (DATA-QUALITY.md).
+"""Golden figures: the totals of closed activity years as first published.
+
+The check is described in docs/data-quality.md#golden-figures.
 
 dbt computes this build's closed-period totals (quality.closed_period_totals) and compares them
 with the stored golden figures (quality.golden_figure_comparison); the check
