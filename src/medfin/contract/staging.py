@@ -359,9 +359,85 @@ def render_base_yaml(contract: Contract | None = None) -> str:
     return "\n".join(out)
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_contract_markdown(contract: Contract | None = None) -> str:
+    """The contract for the people who deliver and read it (docs/raw-extract-contract.md)."""
+    contract = contract or load_contract()
+    raw = _raw_contract()
+    out = [
+        f"# The raw extract contract, version {contract.version}",
+        "",
+        f"<!-- {_GENERATED}. -->",
+        "",
+        "A delivery is one folder: `manifest.json` and one file per table, all Parquet or all CSV.",
+        "The manifest names the contract version, a `delivery_id`, the `extracted_at` time, the",
+        "delivered `period` (`from`, `to`) and per table its `file`, `rows` and `sha256`; `medfin",
+        'build` refuses a delivery whose files do not match it (README, "Operating medfin").',
+        "What staging does with each rule: [staging-interface.md](staging-interface.md).",
+        "",
+        "## Types and general rules",
+        "",
+        "| contract type | read as |",
+        "|---|---|",
+        *[f"| {name} | `{sql}` |" for name, sql in contract.types.items()],
+        "",
+        f"- Person ids: {raw['cpr_like_note']}.",
+        f"  `person_id_pattern` = `{contract.person_id_pattern}`, `cpr_like_pattern` =",
+        f"  `{contract.cpr_like_pattern}`.",
+        f"- Age: {raw['maximum_age_note']} (`maximum_age` = {contract.maximum_age}).",
+        f"- Bounds: {raw['bounds_note']}.",
+        f"- CSV: `{contract.csv_delimiter}` between fields, `{contract.csv_decimal}` as the",
+        f"  decimal mark, dates `{contract.csv_date_format}`, timestamps",
+        f"  `{contract.csv_timestamp_format}`,",
+        f"  a header line. {raw['csv']['quote_note']}. {raw['csv']['money_read_type_note']}.",
+        "",
+        "## Tables",
+    ]
+    for table in contract:
+        need = "required" if table.required else "optional (an absent table is read as empty)"
+        key = ", ".join(table.key) if table.key else "none"
+        out += [
+            "",
+            f"### {table.name}",
+            "",
+            f"{table.description} {need.capitalize()}; key: {key}.",
+            "",
+            "| column | type | null | rule | meaning |",
+            "|---|---|---|---|---|",
+        ]
+        for col in table.columns:
+            rule = []
+            if col.allowed is not None:
+                rule.append("one of " + ", ".join(f"`{v}`" for v in col.allowed))
+            if col.pattern is not None:
+                rule.append(f"matches `{_cell(col.pattern)}`")
+            if col.minimum is not None:
+                rule.append(f"≥ {col.minimum}")
+            if col.maximum is not None:
+                rule.append(f"≤ {col.maximum}")
+            cells = [col.name, col.type, "yes" if col.nullable else "no", "; ".join(rule)]
+            out.append("| " + " | ".join([*cells, _cell(col.description)]) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _raw_contract() -> dict[str, Any]:
+    from importlib import resources
+
+    from medfin.contract import CONTRACT_RESOURCE
+
+    text = resources.files("medfin.contract").joinpath(CONTRACT_RESOURCE).read_text("utf-8")
+    return json.loads(text)
+
+
+CONTRACT_DOC_PATH = "docs/raw-extract-contract.md"
+
 GENERATED_FILES = {
     STAGING_MACRO_PATH: render_staging_macro,
     BASE_YAML_PATH: render_base_yaml,
+    CONTRACT_DOC_PATH: render_contract_markdown,
 }
 
 
