@@ -39,7 +39,7 @@ def checksums(path: str, schemas: list[str]) -> list[tuple[str, str, int, str]]:
         shape = ";".join(f"{c}:{t}" for c, t in columns)
         row = "row(" + ", ".join(f'"{c}"' for c in kept) + ")::varchar"
         rows, digest = con.execute(
-            f'select count(*), md5(coalesce(string_agg(h, \',\' order by h), \'\')) '
+            f"select count(*), md5(coalesce(string_agg(h, ',' order by h), '')) "
             f'from (select md5({row}) as h from "{schema}"."{table}")'
         ).fetchone()
         out.append((f"{schema}.{table}", f"{rows}", digest + "/" + _md5(shape), skipped))
@@ -55,7 +55,9 @@ def _md5(text: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("warehouse")
-    parser.add_argument("--schemas", default="core,finance,reporting,quality,staging,intermediate,seeds")
+    parser.add_argument(
+        "--schemas", default="core,finance,reporting,quality,staging,intermediate,seeds"
+    )
     args = parser.parse_args()
     for line in checksums(args.warehouse, args.schemas.split(",")):
         sys.stdout.write("\t".join(str(x) for x in line) + "\n")
