@@ -83,7 +83,7 @@ select
     golden_amount_dkk,
     current_units,
     current_amount_dkk,
-    cast(coalesce(current_amount_dkk, 0) - coalesce(golden_amount_dkk, 0) as decimal(18, 2))
+    cast(coalesce(current_amount_dkk, 0) - coalesce(golden_amount_dkk, 0) as {{ money_type() }})
         as difference_dkk,
     golden_rules_fingerprint,
     current_rules_fingerprint,
