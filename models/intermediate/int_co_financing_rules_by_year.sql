@@ -13,9 +13,9 @@
     ~ rules_relation ~ ")" %}
 {%- set last_billing_year = "(select max(" ~ dbt.date_trunc('year', 'billing_date') ~ ") from "
     ~ units_relation ~ ")" %}
-{%- set year_after_last = dbt.dateadd(
-    'year', 1, "coalesce(greatest(" ~ last_rule_year ~ ", " ~ last_billing_year ~ "), " ~ first_year ~ ")"
-) %}
+{%- set last_year = "coalesce(greatest(" ~ last_rule_year ~ ", " ~ last_billing_year ~ "), "
+    ~ first_year ~ ")" %}
+{%- set year_after_last = dbt.dateadd('year', 1, last_year) %}
 
 with rules as (
     select * from {{ rules_relation }}

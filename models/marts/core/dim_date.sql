@@ -9,8 +9,9 @@
 {%- set holidays_relation = ref('danish_public_holidays') %}
 {%- set first_day = "(select cast(min(" ~ dbt.date_trunc('year', 'date') ~ ") as date) from "
     ~ holidays_relation ~ ")" %}
-{%- set day_after_last = "(select cast(" ~ dbt.dateadd('year', 1, "max(" ~ dbt.date_trunc('year', 'date') ~ ")")
-    ~ " as date) from " ~ holidays_relation ~ ")" %}
+{%- set last_year = "max(" ~ dbt.date_trunc('year', 'date') ~ ")" %}
+{%- set day_after_last = "(select cast(" ~ dbt.dateadd('year', 1, last_year) ~ " as date) from "
+    ~ holidays_relation ~ ")" %}
 
 with days as (
     {{ medfin_date_spine('day', first_day, day_after_last) }}

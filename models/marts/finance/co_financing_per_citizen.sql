@@ -21,8 +21,8 @@ with totals as (
         paying_municipality_code as municipality_code,
         extract(year from activity_month) as activity_year,
         {%- for column in amount_columns %}
-        sum(case when area = '{{ column.area }}' then co_financing_dkk else 0 end)
-            as {{ column.name }},
+            sum(case when area = '{{ column.area }}' then co_financing_dkk else 0 end)
+                as {{ column.name }},
         {%- endfor %}
         sum(co_financing_dkk) as total_dkk,
         max(case when rule_status = 'illustrative' then 1 else 0 end) = 1
@@ -61,12 +61,12 @@ select
     cast(keys.activity_year as integer) as activity_year,
     population.population,
     {%- for column in amount_columns %}
-    cast(coalesce(totals.{{ column.name }}, 0) as {{ money_type() }}) as {{ column.name }},
+        cast(coalesce(totals.{{ column.name }}, 0) as {{ money_type() }}) as {{ column.name }},
     {%- endfor %}
     cast(coalesce(totals.total_dkk, 0) as {{ money_type() }}) as total_dkk,
     {%- for column in per_citizen_columns %}
-    {{ money_per_citizen('totals.' ~ amount_column_of[column.area], 'population.population') }}
-        as {{ column.name }},
+        {{ money_per_citizen('totals.' ~ amount_column_of[column.area], 'population.population') }}
+            as {{ column.name }},
     {%- endfor %}
     {{ money_per_citizen('totals.total_dkk', 'population.population') }}
         as total_per_citizen_dkk,

@@ -13,12 +13,16 @@ with declared as (
         cast(null as {{ dbt.type_string() }}) as column_kind
     where 1 = 0
     {%- for column in amount_columns %}
-    union all
-    select '{{ column.area }}' as area, 'amount' as column_kind
+        union all
+        select
+            '{{ column.area }}' as area,
+            'amount' as column_kind
     {%- endfor %}
     {%- for column in per_citizen_columns %}
-    union all
-    select '{{ column.area }}' as area, 'per_citizen' as column_kind
+        union all
+        select
+            '{{ column.area }}' as area,
+            'per_citizen' as column_kind
     {%- endfor %}
 ),
 
@@ -49,16 +53,17 @@ problems as (
         cast(null as integer) as activity_year
     from areas
     cross join column_kinds
-    where not exists (
-        select 1 from declared
-        where declared.area = areas.area and declared.column_kind = column_kinds.column_kind
-    )
+    where
+        not exists (
+            select 1 from declared
+            where declared.area = areas.area and declared.column_kind = column_kinds.column_kind
+        )
 
     union all
 
     select
         declared.area,
-        {{ dbt.concat(["'a '", 'declared.column_kind', "' column for an area that is not a label'"]) }}
+        {{ dbt.concat(["'a '", 'declared.column_kind', "' column of an unlabelled area'"]) }}
             as problem,
         cast(null as integer) as municipality_code,
         cast(null as integer) as activity_year
@@ -77,7 +82,7 @@ problems as (
         mart.total_dkk <> (
             0
             {%- for column in amount_columns %}
-            + mart.{{ column.name }}
+                + mart.{{ column.name }}
             {%- endfor %}
         )
 )

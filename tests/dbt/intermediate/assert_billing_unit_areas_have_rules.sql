@@ -9,10 +9,11 @@ select
     units.provider_kind,
     count(*) as billing_units
 from {{ ref('int_billing_units') }} as units
-where not exists (
-    select 1 from {{ ref('co_financing_rules') }} as rules
-    where
-        rules.area = units.rule_area
-        and coalesce(rules.provider_kind, '') = coalesce(units.provider_kind, '')
-)
+where
+    not exists (
+        select 1 from {{ ref('co_financing_rules') }} as rules
+        where
+            rules.area = units.rule_area
+            and coalesce(rules.provider_kind, '') = coalesce(units.provider_kind, '')
+    )
 group by units.rule_area, units.provider_kind

@@ -7,10 +7,11 @@ select
     units.provider_kind,
     count(*) as billing_units
 from {{ ref('fct_co_financing') }} as units
-where not exists (
-    select 1 from {{ ref('data_package_areas') }} as areas
-    where
-        areas.co_financing_area = units.area
-        and coalesce(areas.provider_kind, '') = coalesce(units.provider_kind, '')
-)
+where
+    not exists (
+        select 1 from {{ ref('data_package_areas') }} as areas
+        where
+            areas.co_financing_area = units.area
+            and coalesce(areas.provider_kind, '') = coalesce(units.provider_kind, '')
+    )
 group by units.area, units.provider_kind
