@@ -1,6 +1,9 @@
 {#-
-    Money in marts is DECIMAL(18,2); co-financing of one billing unit is the share of its basis,
-    rounded half away from zero to whole øre, then capped (docs/financing-rules.md).
+    Money in marts is DECIMAL(18,2), written here once: every model casts money with money_type(),
+    never with a literal type. The contracts (data_type in the models' YAML) state the same type,
+    and dbt's contract enforcement fails the build of any contracted mart whose type drifts from
+    it. Co-financing of one billing unit is the share of its basis, rounded half away from zero to
+    whole øre, then capped (docs/financing-rules.md).
 -#}
 {% macro money_type() -%}
     decimal(18, 2)

@@ -39,7 +39,7 @@
             geography.geo_level,
             geography.geo_code,
             by_municipality.breakdown_value,
-            cast(sum(by_municipality.count_value) as decimal(18, 2)) as count_value,
+            cast(sum(by_municipality.count_value) as {{ money_type() }}) as count_value,
             cast(sum(by_municipality.observations) as bigint) as observations,
             max(by_municipality.illustrative) = 1 as uses_illustrative_rule
         from (
@@ -74,7 +74,7 @@
             geography.geo_level,
             geography.geo_code,
             by_citizen.breakdown_value,
-            cast({{ value | replace('facts.', 'by_citizen.') }} as decimal(18, 2)) as count_value,
+            cast({{ value | replace('facts.', 'by_citizen.') }} as {{ money_type() }}) as count_value,
             cast({{ observations | replace('facts.', 'by_citizen.') }} as bigint) as observations,
             max(by_citizen.illustrative) = 1 as uses_illustrative_rule
         from (

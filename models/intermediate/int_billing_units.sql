@@ -2,6 +2,8 @@
 -- psychiatric contact (admission or visit) or a practice service, with the date that decides
 -- year, month, residence, age and rule, and the basis the share applies to.
 -- A view: a reshaping union read once by int_billing_units_resolved.
+-- finance_area and rule_area are the one place in SQL where an activity gets its co-financing
+-- area; everything else reads the areas from seeds (docs/financing-areas.md).
 {{ config(materialized='view') }}
 
 with somatic as (

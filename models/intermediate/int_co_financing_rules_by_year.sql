@@ -2,8 +2,23 @@
 -- age group it applies to ('all' rules are repeated for every age group and for units without
 -- one). Joining billing units on (area, provider kind, age group, year) leaves one or two
 -- candidate rules per unit instead of every rule of the area.
+-- The years come from the seed and the data, not from a fixed range: from the first rule's
+-- valid_from to the last rule's valid_to, or to the last billing year when a rule is still open
+-- (empty valid_to).
+{%- set rules_relation = ref('co_financing_rules') %}
+{%- set units_relation = ref('int_billing_units') %}
+{%- set first_year = "(select min(" ~ dbt.date_trunc('year', 'valid_from') ~ ") from "
+    ~ rules_relation ~ ")" %}
+{%- set last_rule_year = "(select max(" ~ dbt.date_trunc('year', 'valid_to') ~ ") from "
+    ~ rules_relation ~ ")" %}
+{%- set last_billing_year = "(select max(" ~ dbt.date_trunc('year', 'billing_date') ~ ") from "
+    ~ units_relation ~ ")" %}
+{%- set last_year = "coalesce(greatest(" ~ last_rule_year ~ ", " ~ last_billing_year ~ "), "
+    ~ first_year ~ ")" %}
+{%- set year_after_last = dbt.dateadd('year', 1, last_year) %}
+
 with rules as (
-    select * from {{ ref('co_financing_rules') }}
+    select * from {{ rules_relation }}
 ),
 
 age_keys as (
@@ -14,9 +29,8 @@ age_keys as (
 ),
 
 years as (
-    {%- for year in range(2000, 2041) %}
-        select {{ year }} as rule_year{{ " union all" if not loop.last }}
-    {%- endfor %}
+    select cast(extract(year from spine.date_year) as integer) as rule_year
+    from ({{ medfin_date_spine('year', first_year, year_after_last) }}) as spine
 )
 
 select

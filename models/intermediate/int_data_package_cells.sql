@@ -58,7 +58,7 @@ billing_units as (
         areas.report_area,
         units.basis_dkk,
         units.co_financing_dkk,
-        units.area = 'psykiatri'
+        units.billing_unit_type = 'psychiatric_contact'
         and coalesce(tariffs.is_illustrative, true) as basis_is_illustrative,
         units.rule_status = 'illustrative' as rule_is_illustrative
     from {{ ref('fct_co_financing') }} as units

@@ -1,10 +1,17 @@
--- Grain: one row per calendar day from 2015-01-01 to 2030-12-31 (the years of the holiday seed),
--- with ISO week and weekday and Danish working days: a working day is a weekday (Monday-Friday)
--- that is not a public holiday in seeds.danish_public_holidays (statutory helligdage only;
--- Grundlovsdag, 24 and 31 December count as working days, see scripts/make_holiday_seed.py).
+-- Grain: one row per calendar day of the years of seed danish_public_holidays (from 1 January of
+-- its first year to 31 December of its last; 2015-2030 today): a day is only in the calendar when
+-- its holidays are known. ISO week and weekday and Danish working days: a working day is a weekday
+-- (Monday-Friday) that is not a public holiday in seeds.danish_public_holidays (statutory
+-- helligdage only; Grundlovsdag, 24 and 31 December count as working days, see
+-- scripts/make_holiday_seed.py). tests/dbt/core/assert_dim_date_covers_delivery_period.sql
+-- fails when a delivery's period reaches beyond it: extend the holiday seed.
 -- year, quarter and month are the conventional calendar column names (hence noqa RF04).
-{%- set first_day = "cast('2015-01-01' as date)" %}
-{%- set day_after_last = "cast('2031-01-01' as date)" %}
+{%- set holidays_relation = ref('danish_public_holidays') %}
+{%- set first_day = "(select cast(min(" ~ dbt.date_trunc('year', 'date') ~ ") as date) from "
+    ~ holidays_relation ~ ")" %}
+{%- set last_year = "max(" ~ dbt.date_trunc('year', 'date') ~ ")" %}
+{%- set day_after_last = "(select cast(" ~ dbt.dateadd('year', 1, last_year) ~ " as date) from "
+    ~ holidays_relation ~ ")" %}
 
 with days as (
     {{ medfin_date_spine('day', first_day, day_after_last) }}
@@ -14,7 +21,7 @@ holidays as (
     select
         cast(holidays.date as date) as holiday_date,
         holidays.holiday_name
-    from {{ ref('danish_public_holidays') }} as holidays
+    from {{ holidays_relation }} as holidays
 ),
 
 calendar as (

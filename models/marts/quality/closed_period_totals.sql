@@ -38,7 +38,7 @@ select
     totals.activity_year,
     totals.breakdown,
     cast(totals.units as bigint) as units,
-    cast(totals.amount_dkk as decimal(18, 2)) as amount_dkk,
+    cast(totals.amount_dkk as {{ money_type() }}) as amount_dkk,
     closed_years.rules_fingerprint
 from totals
 inner join {{ ref('int_delivery_closed_years') }} as closed_years

@@ -74,13 +74,13 @@ income as (
 select
     cast(region_code as integer) as region_code,
     cast(activity_year as integer) as activity_year,
-    cast(activity_based_dkk as decimal(18, 2)) as activity_based_dkk,
-    cast(ceiling_dkk as decimal(18, 2)) as ceiling_dkk,
-    cast(excess_to_state_dkk as decimal(18, 2)) as excess_to_state_dkk,
-    cast(region_income_dkk as decimal(18, 2)) as region_income_dkk,
-    cast(aconto_paid_dkk as decimal(18, 2)) as aconto_paid_dkk,
-    cast(aconto_paid_dkk - region_income_dkk as decimal(18, 2)) as difference_dkk,
-    cast(booked_dkk as decimal(18, 2)) as booked_dkk,
-    cast(booked_dkk - activity_based_dkk as decimal(18, 2)) as booked_difference_dkk,
+    cast(activity_based_dkk as {{ money_type() }}) as activity_based_dkk,
+    cast(ceiling_dkk as {{ money_type() }}) as ceiling_dkk,
+    cast(excess_to_state_dkk as {{ money_type() }}) as excess_to_state_dkk,
+    cast(region_income_dkk as {{ money_type() }}) as region_income_dkk,
+    cast(aconto_paid_dkk as {{ money_type() }}) as aconto_paid_dkk,
+    cast(aconto_paid_dkk - region_income_dkk as {{ money_type() }}) as difference_dkk,
+    cast(booked_dkk as {{ money_type() }}) as booked_dkk,
+    cast(booked_dkk - activity_based_dkk as {{ money_type() }}) as booked_difference_dkk,
     booked_dkk = activity_based_dkk as is_reconciled
 from income

@@ -60,11 +60,11 @@ select
     cast(region_code as integer) as region_code,
     cast(activity_year as integer) as activity_year,
     category,
-    cast(booked_activity_year_dkk as decimal(18, 2)) as booked_activity_year_dkk,
-    cast(booked_following_year_dkk as decimal(18, 2)) as booked_following_year_dkk,
-    cast(booked_other_years_dkk as decimal(18, 2)) as booked_other_years_dkk,
-    cast(booked_total_dkk as decimal(18, 2)) as booked_total_dkk,
-    cast(statement_dkk as decimal(18, 2)) as statement_dkk,
-    cast(booked_total_dkk - statement_dkk as decimal(18, 2)) as difference_dkk,
+    cast(booked_activity_year_dkk as {{ money_type() }}) as booked_activity_year_dkk,
+    cast(booked_following_year_dkk as {{ money_type() }}) as booked_following_year_dkk,
+    cast(booked_other_years_dkk as {{ money_type() }}) as booked_other_years_dkk,
+    cast(booked_total_dkk as {{ money_type() }}) as booked_total_dkk,
+    cast(statement_dkk as {{ money_type() }}) as statement_dkk,
+    cast(booked_total_dkk - statement_dkk as {{ money_type() }}) as difference_dkk,
     booked_total_dkk = statement_dkk as is_reconciled
 from joined

@@ -30,7 +30,7 @@ latest_golden as (
                 golden.figure, golden.municipality_code, golden.activity_year, golden.breakdown
             order by golden.published_at desc
         ) as recency
-    from {{ source('medfin_history', 'golden_figures') }} as golden
+    from {{ ref('stg_medfin_history__golden_figures') }} as golden
     -- only the closed years the delivery's period covers: a delivery of 2022 says nothing about
     -- 2021, but a delivery of 2021-2022 without any figure of 2021 has lost them all
     where golden.activity_year in (select y.activity_year from closed_years as y)
@@ -83,7 +83,7 @@ select
     golden_amount_dkk,
     current_units,
     current_amount_dkk,
-    cast(coalesce(current_amount_dkk, 0) - coalesce(golden_amount_dkk, 0) as decimal(18, 2))
+    cast(coalesce(current_amount_dkk, 0) - coalesce(golden_amount_dkk, 0) as {{ money_type() }})
         as difference_dkk,
     golden_rules_fingerprint,
     current_rules_fingerprint,

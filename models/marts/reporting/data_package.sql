@@ -99,7 +99,7 @@ select
     breakdown_sort,
     measure,
     unit,
-    cast(value as decimal(18, 2)) as value,
+    cast(value as {{ money_type() }}) as value,
     case
         when measure = 'per_1000' then is_suppressed or is_denominator_suppressed
         else is_suppressed
