@@ -41,7 +41,6 @@ FOREIGN_FOLDERS: dict[str, re.Pattern[str]] = {
 # merge (the replacement for each line is in the docs workstream's report). Empty this list after
 # merging: test_allow_list_is_not_stale fails for an entry that no longer cites anything.
 NOT_YET_FIXED: dict[str, str] = {
-    "models/marts/quality/_medfin_history__sources.yml": "quality marts / check catalogue",
     "models/marts/quality/_quality__models.yml": "quality marts / check catalogue",
     "models/marts/quality/co_financing_settlement.sql": "quality marts / check catalogue",
     "models/marts/quality/full_financing_reconciliation.sql": "quality marts / check catalogue",
