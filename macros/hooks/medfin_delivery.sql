@@ -11,8 +11,9 @@
                                       CSV); CSV gets the Parquet reader's 0-based file_row_number
                                       too (numbered in scan order, as staging numbers CSV rows), so
                                       both formats look the same to staging. An optional table
-                                      that was not delivered is an empty relation of the contract
-                                      types; a required one refuses the run.
+                                      that was not delivered has no rows (`not_delivered`, typed
+                                      as the delivery's reader types); a required one refuses the
+                                      run.
       medfin_delivery.delivery_audit  one row per contract table from manifest.json, in the shape
                                       of medfin build's _delivery_audit.csv; sha256_status is
                                       not_checked (nothing hashed the files) and validated_at null.
@@ -42,7 +43,9 @@
             {%- for source in _medfin_sources('medfin_raw') -%}
                 {%- do run_query(
                     'create or replace view medfin_delivery.' ~ source.name ~ ' as '
-                    ~ _medfin_delivered_table(source, delivered.get(source.name))
+                    ~ _medfin_delivered_table(
+                        source, delivered.get(source.name), _medfin_format(delivered)
+                    )
                 ) -%}
             {%- endfor -%}
         {%- endif -%}
@@ -161,16 +164,14 @@
 {% endmacro %}
 
 
-{#- The query of one raw table's view: the delivered file, or no rows of the contract types. -#}
-{% macro _medfin_delivered_table(source, file) %}
+{#-
+    The query of one raw table's view: the delivered file, or (an optional table not delivered)
+    no rows, typed as the reader of the delivery's format would type them.
+-#}
+{% macro _medfin_delivered_table(source, file, delivery_format) %}
     {%- set meta = _medfin_meta(source) -%}
     {%- if file is none -%}
-        {%- set columns = [] -%}
-        {%- for column in source.columns.values() -%}
-            {%- do columns.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) -%}
-        {%- endfor -%}
-        {{- return('select ' ~ columns | join(', ') ~ ', cast(null as bigint) as file_row_number'
-            ~ ' where false') -}}
+        {{- return(meta['not_delivered'][delivery_format]) -}}
     {%- endif -%}
     {%- set reader = meta['readers'][file.format]
         | replace('{path}', file.path | replace("'", "''")) -%}
@@ -181,11 +182,16 @@
 {% endmacro %}
 
 
+{#- The delivery's format: that of its files (medfin build refuses mixed formats). -#}
+{% macro _medfin_format(delivered) %}
+    {{- return((delivered.values() | map(attribute='format') | sort | first) or 'parquet') -}}
+{% endmacro %}
+
+
 {#- `create table medfin_delivery.delivery_audit`: a row per contract table, from manifest.json -#}
 {% macro _medfin_audit_table(manifest, delivered) %}
     {%- set audit = _medfin_sources('medfin_build')
         | selectattr('name', 'equalto', 'delivery_audit') | first -%}
-    {%- set formats = delivered.values() | map(attribute='format') | unique | list -%}
     {%- set period = manifest.get('period') if manifest.get('period') is mapping else {} -%}
     {%- set rows = [] -%}
     {%- for source in _medfin_sources('medfin_raw') -%}
@@ -194,7 +200,7 @@
             'source_table': source.name,
             'delivered': file is not none,
             'file_name': file.file_name if file else none,
-            'file_format': file.format if file else (formats[0] if formats else none),
+            'file_format': file.format if file else _medfin_format(delivered),
             'manifest_rows': file.entry.get('rows') if file else none,
             'sha256_manifest': (file.entry.get('sha256') | string | lower) if file else none,
             'sha256_status': 'not_checked' if file else 'not_delivered',

@@ -265,6 +265,15 @@ def reader(table: Table, fmt: str, path: str) -> list[str]:
     ]
 
 
+def not_delivered(table: Table, fmt: str) -> str:
+    """The query of an optional table that was not delivered, in a delivery of `fmt`: no rows, the
+    columns and types the reader would give (and the row number the hook's views carry), as
+    `medfin build`'s empty placeholder file reads."""
+    read_type = csv_read_type if fmt == "csv" else duckdb_type
+    columns = [f"cast(null as {read_type(c)}) as {c.name}" for c in table.columns]
+    return f"select {', '.join(columns)}, cast(null as BIGINT) as file_row_number where false"
+
+
 def _escaped_env(variable: str, default: str) -> str:
     """Jinja: an environment variable, escaped for SQL (`'`) and for dbt-duckdb's second pass with
     `string.Template` (`$`)."""
@@ -313,7 +322,7 @@ def render_sources_yaml() -> str:
         f"# {DELIVERY_ENV} is the delivery folder. A plain `dbt build` reads it as delivered:",
         "# the on-run-start hook (macros/hooks/medfin_delivery.sql) makes one view per table in",
         f"# schema {DELIVERY_SCHEMA} over the file manifest.json names (`readers`: Parquet, or CSV",
-        "# with ';' and decimal comma), or an empty relation for an optional table not delivered.",
+        "# with ';' and decimal comma), or no rows (`not_delivered`) for an absent optional table.",
         f"# `medfin build` sets {DELIVERY_FORMAT_ENV} and points {DELIVERY_ENV} at its validated,",
         "# staged copy (src/medfin/extract.py), read directly as <table>.parquet or <table>.csv.",
         "# The CSV reader matches contract columns by header name and casts them to the contract's",
@@ -346,6 +355,9 @@ def render_sources_yaml() -> str:
             "            readers:",
             *_block(14, "parquet", reader(table, "parquet", READER_PATH)),
             *_block(14, "csv", reader(table, "csv", READER_PATH)),
+            "            not_delivered:",
+            f"              parquet: {_yaml_str(not_delivered(table, 'parquet'))}",
+            f"              csv: {_yaml_str(not_delivered(table, 'csv'))}",
         ]
         out.append("        columns:")
         for col in table.columns:
