@@ -35,7 +35,8 @@
     {%- endif -%}
     {%- set manifest = _medfin_read_manifest(delivery) -%}
     {%- set make_views = env_var('MEDFIN_DELIVERY_FORMAT', '') == '' -%}
-    {%- set make_audit = env_var('MEDFIN_DELIVERY_AUDIT', '') == '' -%}
+    {%- set make_audit = env_var('MEDFIN_DELIVERY_AUDIT', '') == ''
+        and _medfin_sources('medfin_build') | length > 0 -%}
     {%- if make_views or make_audit -%}
         {%- set delivered = _medfin_delivered_files(delivery, manifest) -%}
         {%- do run_query('create schema if not exists medfin_delivery') -%}

@@ -103,14 +103,15 @@ def test_contract_cli_check(tmp_path: Path) -> None:
 
 
 def _probe_project(repo_root: Path, where: Path) -> Path:
-    """A throwaway dbt project: the repo's dbt_project.yml, profiles.yml, macros and sources file,
-    plus one table model per source (and no other models, so colleagues' work cannot interfere)."""
+    """A throwaway dbt project: the repo's dbt_project.yml, profiles.yml, macros and sources files,
+    plus one table model per raw source (and no other models, so colleagues' work cannot interfere)."""
     project = where / "project"
     (project / "models" / "probe").mkdir(parents=True)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(repo_root / name, project / name)
     shutil.copytree(repo_root / "macros", project / "macros")
-    shutil.copy(repo_root / SOURCES_YAML_PATH, project / "models" / "sources.yml")
+    for path in render_sources_files(repo_root / SOURCES_YAML_PATH):
+        shutil.copy(path, project / "models" / path.name)
     for table in load_contract():
         (project / "models" / "probe" / f"raw_{table.name}.sql").write_text(
             "{{ config(materialized='table', schema='probe') }}\n"
