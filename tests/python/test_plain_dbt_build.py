@@ -134,14 +134,14 @@ def test_plain_dbt_build_gives_the_marts_of_medfin_build(plain_build: tuple[Buil
     ],
 )
 def test_without_a_delivery_the_run_stops_with_one_clear_error(
-    clone: Path, tmp_path: Path, delivery: str | None, message: str
+    clone: Path, plain_build: tuple[Built, Path], delivery: str | None, message: str
 ) -> None:
-    """Stopped in on-run-start, before any model runs (after the build above, the clone's
-    partial parse makes this quick)."""
-    env = {"MEDFIN_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    """Stopped in on-run-start, before any model that reads the delivery runs. (The warehouse of
+    the build above again: with only MEDFIN_DELIVERY changed, dbt's partial parse is quick.)"""
+    env = {"MEDFIN_WAREHOUSE": str(plain_build[1])}
     if delivery is not None:
         env["MEDFIN_DELIVERY"] = delivery
-    result = _dbt(clone, "run", "--select", "stg_medfin__persons", **env)
+    result = _dbt(clone, "run", "--select", "source:medfin_raw.persons+1", **env)
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-3000:]
-    assert "1 of 1 START" not in result.stdout
+    assert "START sql" not in result.stdout
