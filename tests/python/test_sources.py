@@ -104,7 +104,7 @@ def test_contract_cli_check(tmp_path: Path) -> None:
 
 def _probe_project(repo_root: Path, where: Path) -> Path:
     """A throwaway dbt project: the repo's dbt_project.yml, profiles.yml, macros and sources files,
-    plus one table model per raw source (and no other models, so colleagues' work cannot interfere)."""
+    plus one table model per raw source (no other models, so colleagues' work cannot interfere)."""
     project = where / "project"
     (project / "models" / "probe").mkdir(parents=True)
     for name in ("dbt_project.yml", "profiles.yml"):
