@@ -89,6 +89,15 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, st
     ).fetchall()
 
 
+def _columns(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str, str]]:
+    return con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns()"
+        " where database_name = ? and schema_name in (select unnest(?))"
+        " order by schema_name, table_name, column_index",
+        [database, list(MART_SCHEMAS)],
+    ).fetchall()
+
+
 def test_plain_dbt_build_gives_the_marts_of_medfin_build(plain_build: tuple[Built, Path]) -> None:
     reference, warehouse = plain_build
     with duckdb.connect() as con:
@@ -97,6 +106,7 @@ def test_plain_dbt_build_gives_the_marts_of_medfin_build(plain_build: tuple[Buil
         tables = _tables(con, "plain")
         assert tables == _tables(con, "medfin")
         assert ("finance", "co_financing_by_municipality_month") in tables
+        assert _columns(con, "plain") == _columns(con, "medfin")
         for schema, table in tables:
             a, b = f"medfin.{schema}.{table}", f"plain.{schema}.{table}"
             differing = con.execute(
