@@ -4,7 +4,8 @@
 
     The raw sources (models/staging/_medfin__sources.yml) read `medfin_delivery.<table>` when
     MEDFIN_DELIVERY_FORMAT is unset, and the audit source `medfin_delivery.delivery_audit` when
-    MEDFIN_DELIVERY_AUDIT is unset; this hook makes them, in the warehouse, on every run:
+    MEDFIN_DELIVERY_AUDIT is unset (each source's meta `plain_relation`, generated with the
+    sources); this hook makes them, in the warehouse, on every run:
 
       medfin_delivery.<table>         a view over the file manifest.json lists for the table, read
                                       as its extension says (the source's `readers`: Parquet, or
@@ -39,11 +40,11 @@
         and _medfin_sources('medfin_build') | length > 0 -%}
     {%- if make_views or make_audit -%}
         {%- set delivered = _medfin_delivered_files(delivery, manifest) -%}
-        {%- do run_query('create schema if not exists medfin_delivery') -%}
         {%- if make_views -%}
             {%- for source in _medfin_sources('medfin_raw') -%}
+                {%- do run_query(_medfin_create_schema(source)) -%}
                 {%- do run_query(
-                    'create or replace view medfin_delivery.' ~ source.name ~ ' as '
+                    'create or replace view ' ~ _medfin_meta(source)['plain_relation'] ~ ' as '
                     ~ _medfin_delivered_table(
                         source, delivered.get(source.name), _medfin_format(delivered)
                     )
@@ -77,6 +78,13 @@
 {% macro _medfin_sources(source_name) %}
     {%- set sources = graph.sources.values() | selectattr('source_name', 'equalto', source_name) -%}
     {{- return(sources | list) -}}
+{% endmacro %}
+
+
+{#- `create schema` of the relation that a source reads in a plain run (meta plain_relation). -#}
+{% macro _medfin_create_schema(source) %}
+    {%- set schema = _medfin_meta(source)['plain_relation'].split('.')[0] -%}
+    {{- return('create schema if not exists ' ~ schema) -}}
 {% endmacro %}
 
 
@@ -227,7 +235,9 @@
         {%- endfor -%}
         {%- do rows.append('select ' ~ cells | join(', ')) -%}
     {%- endfor -%}
+    {%- do run_query(_medfin_create_schema(audit)) -%}
     {{- return(
-        'create or replace table medfin_delivery.delivery_audit as ' ~ rows | join(' union all ')
+        'create or replace table ' ~ _medfin_meta(audit)['plain_relation'] ~ ' as '
+        ~ rows | join(' union all ')
     ) -}}
 {% endmacro %}

@@ -59,7 +59,9 @@ def test_sources_cover_the_contract() -> None:
         assert f"/{table.name}.parquet', file_row_number=true)" in location
         assert f"/{table.name}.csv" in location
         # A plain `dbt build` reads the on-run-start hook's view, made with these readers
-        assert f"(select * from {DELIVERY_SCHEMA}.{table.name})" in location
+        relation = spec["config"]["meta"]["plain_relation"]
+        assert relation == f"{DELIVERY_SCHEMA}.{table.name}"
+        assert f"(select * from {relation})" in location
         readers = spec["config"]["meta"]["readers"]
         for fmt in ("parquet", "csv"):
             assert readers[fmt] == "\n".join(reader(table, fmt, READER_PATH))
@@ -81,6 +83,7 @@ def test_build_sources_cover_the_audit() -> None:
     assert table["name"] == AUDIT_TABLE
     location = table["config"]["meta"]["external_location"]
     assert f"env_var('{AUDIT_ENV}', '')" in location
+    assert table["config"]["meta"]["plain_relation"] == f"{DELIVERY_SCHEMA}.{AUDIT_TABLE}"
     assert f"(select * from {DELIVERY_SCHEMA}.{AUDIT_TABLE})" in location
     assert [(c["name"], c["data_type"]) for c in table["columns"]] == [
         (c.name, c.type) for c in AUDIT_COLUMNS

@@ -33,7 +33,8 @@ DELIVERY_FORMAT_ENV = "MEDFIN_DELIVERY_FORMAT"
 AUDIT_ENV = "MEDFIN_DELIVERY_AUDIT"
 DEFAULT_DELIVERY_DIR = "delivery"
 # Where a plain `dbt build` finds the delivery as delivered: the schema in which the on-run-start
-# hook (macros/hooks/medfin_delivery.sql) makes one view per contract table and the audit table.
+# hook (macros/hooks/medfin_delivery.sql) makes one view per contract table and the audit table
+# (each source's meta `plain_relation` names its relation for the hook).
 DELIVERY_SCHEMA = "medfin_delivery"
 AUDIT_TABLE = "delivery_audit"
 # The placeholder for the file path in the `readers` of the raw sources (the hook replaces it).
@@ -352,6 +353,7 @@ def render_sources_yaml() -> str:
             f"            contract_required: {'true' if table.required else 'false'}",
             "            formatter: template",
             *_block(12, "external_location", external_location(table)),
+            f"            plain_relation: {DELIVERY_SCHEMA}.{table.name}",
             "            readers:",
             *_block(14, "parquet", reader(table, "parquet", READER_PATH)),
             *_block(14, "csv", reader(table, "csv", READER_PATH)),
@@ -474,6 +476,7 @@ def render_build_sources_yaml() -> str:
         "          meta:",
         "            formatter: template",
         *_block(12, "external_location", audit_location()),
+        f"            plain_relation: {DELIVERY_SCHEMA}.{AUDIT_TABLE}",
         "        columns:",
     ]
     for col in AUDIT_COLUMNS:
