@@ -1,6 +1,8 @@
--- What medfin's build established about each contract table before dbt ran (source
--- medfin_build.delivery_audit, written by src/medfin/extract.py): one row per contract table.
--- Typed and trimmed; an empty text field is null. Read by quality.row_conservation.
+-- What was established about each contract table before dbt ran (source
+-- medfin_build.delivery_audit): one row per contract table. `medfin build` validated the delivery
+-- and wrote the audit (src/medfin/extract.py); a plain `dbt build` has the on-run-start hook make
+-- it from manifest.json (macros/hooks/medfin_delivery.sql: checksums not_checked, no
+-- validated_at). Typed and trimmed; an empty text field is null. Read by quality.row_conservation.
 -- A table, not a view: a view would read the CSV in the build's work folder, so the published
 -- file would break once that folder is gone or the file is copied elsewhere.
 {{ config(materialized='table') }}

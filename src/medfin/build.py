@@ -41,8 +41,8 @@ from medfin import publish
 from medfin.analyst_file import AnalystFile, AnalystFileError, analyst_tables, write_analyst_file
 from medfin.checks import dbt_results, golden, history
 from medfin.checks.history import CheckResult
-from medfin.contract import DELIVERY_ENV, DELIVERY_FORMAT_ENV
-from medfin.extract import Delivery, DeliveryError, receive_delivery, stage_delivery
+from medfin.contract import AUDIT_ENV, DELIVERY_ENV, DELIVERY_FORMAT_ENV
+from medfin.extract import AUDIT_NAME, Delivery, DeliveryError, receive_delivery, stage_delivery
 from medfin.lock import WarehouseBusyError, warehouse_lock
 from medfin.project import project_dir
 
@@ -195,9 +195,13 @@ def environ(values: Mapping[str, str]) -> Iterator[None]:
 def dbt_env(
     staged_delivery: Path, fmt: str, warehouse: Path, regions: str | None = None
 ) -> dict[str, str]:
+    """What dbt reads from the environment when `medfin build` runs it: the staged folder
+    (stage_delivery) read as `<table>.<fmt>`, and the audit that validation wrote there. They win
+    over what a plain `dbt build` works out from the delivery itself (macros/hooks/)."""
     values = {
         DELIVERY_ENV: str(staged_delivery),
         DELIVERY_FORMAT_ENV: fmt,
+        AUDIT_ENV: str(staged_delivery / AUDIT_NAME),
         WAREHOUSE_ENV: str(warehouse),
     }
     if regions is not None:

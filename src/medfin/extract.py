@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from medfin.contract import AUDIT_COLUMNS as contract_audit_columns
 from medfin.contract import Column, Table, arrow_schema, duckdb_type, load_contract
 
 MANIFEST_NAME = "manifest.json"
@@ -571,28 +572,17 @@ def stage_delivery(delivery: Delivery, target: Path) -> Path:
 
 
 AUDIT_NAME = "_delivery_audit.csv"
-AUDIT_COLUMNS = (
-    "source_table",
-    "delivered",
-    "file_name",
-    "file_format",
-    "manifest_rows",
-    "sha256_manifest",
-    "sha256_status",
-    "delivery_id",
-    "extracted_at",
-    "period_from",
-    "period_to",
-    "validated_at",
-)
+# The audit's columns, in the order of its dbt source (generated from the same list).
+AUDIT_COLUMNS = tuple(column.name for column in contract_audit_columns)
 
 
 def write_delivery_audit(delivery: Delivery, path: Path) -> None:
     """What validation established about each contract table, for the warehouse to keep.
 
     One row per contract table (source `medfin_build.delivery_audit`, read by
-    quality.row_conservation): whether it was delivered, the manifest's row count and checksum,
-    and whether the checksum was verified (`--skip-sha256` leaves it `not_checked`).
+    quality.row_conservation; `medfin build` gives dbt its path as MEDFIN_DELIVERY_AUDIT): whether
+    it was delivered, the manifest's row count and checksum, and whether the checksum was verified
+    (`--skip-sha256` leaves it `not_checked`).
     """
     period = delivery.manifest.get("period") or {}
     shared = {

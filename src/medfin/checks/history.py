@@ -12,6 +12,7 @@ them before dbt runs, and appends this build's rows; dbt reads them as the sourc
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
@@ -94,6 +95,30 @@ _DDL = {
             delivery_id varchar
         )""",
 }
+
+
+# The dbt macro that creates the same tables in dbt's on-run-start, so that a plain `dbt build`
+# finds them (generated from _DDL by `python -m medfin.checks.history --hook-macro`).
+HOOK_MACRO_PATH = "macros/hooks/medfin_history_tables.sql"
+
+
+def render_hook_macro() -> str:
+    """The text of HOOK_MACRO_PATH: the history tables' DDL as a dbt macro (on-run-start)."""
+    statements = [f"create schema if not exists {SCHEMA}"]
+    statements += [textwrap.dedent(ddl).strip() for ddl in _DDL.values()]
+    return (
+        "{#-\n"
+        "    GENERATED from src/medfin/checks/history.py by"
+        " `python -m medfin.checks.history --hook-macro`;\n"
+        "    do not edit by hand (a test checks they agree).\n"
+        "\n"
+        "    on-run-start (dbt_project.yml): the history tables the quality marts read (source\n"
+        f"    {HISTORY_SOURCE}), created when missing. `medfin build` has made them already and\n"
+        "    copied the published warehouse's history into them; a plain `dbt build` starts an\n"
+        "    empty history.\n"
+        "-#}\n"
+        "{% macro medfin_history_tables() -%}\n" + ";\n".join(statements) + "\n{%- endmacro %}\n"
+    )
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -205,13 +230,22 @@ def blocking(results: Sequence[CheckResult]) -> list[CheckResult]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m medfin.checks.history WAREHOUSE`: create the history tables, e.g. before running
-    `dbt build` by hand against a new database (medfin build does it for you)."""
+    """`python -m medfin.checks.history WAREHOUSE`: create the history tables in a database (dbt's
+    on-run-start does it too). `--hook-macro`: write that hook's macro (HOOK_MACRO_PATH)."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--hook-macro"]:
+        path = Path(HOOK_MACRO_PATH)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_hook_macro(), encoding="utf-8")
+        print(f"wrote {path}")
+        return 0
     if len(args) != 1:
-        print("usage: python -m medfin.checks.history WAREHOUSE.duckdb", file=sys.stderr)
+        print(
+            "usage: python -m medfin.checks.history WAREHOUSE.duckdb | --hook-macro",
+            file=sys.stderr,
+        )
         return 2
     with duckdb.connect(args[0]) as con:
         ensure_tables(con)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -22,11 +23,22 @@ import pyarrow as pa
 CONTRACT_RESOURCE = "raw_extract_v1.json"
 SOURCE_NAME = "medfin_raw"
 SOURCES_YAML_PATH = "models/staging/_medfin__sources.yml"
+BUILD_SOURCE_NAME = "medfin_build"
+BUILD_SOURCES_YAML_NAME = "_medfin_build__sources.yml"  # beside SOURCES_YAML_PATH
 
-# Environment variables read by the dbt sources file (set by `medfin build`).
+# Environment variables read by the dbt sources files. MEDFIN_DELIVERY is the delivery folder;
+# `medfin build` also sets the other two, for its staged copy of the delivery.
 DELIVERY_ENV = "MEDFIN_DELIVERY"
 DELIVERY_FORMAT_ENV = "MEDFIN_DELIVERY_FORMAT"
+AUDIT_ENV = "MEDFIN_DELIVERY_AUDIT"
 DEFAULT_DELIVERY_DIR = "delivery"
+# Where a plain `dbt build` finds the delivery as delivered: the schema in which the on-run-start
+# hook (macros/hooks/medfin_delivery.sql) makes one view per contract table and the audit table
+# (each source's meta `plain_relation` names its relation for the hook).
+DELIVERY_SCHEMA = "medfin_delivery"
+AUDIT_TABLE = "delivery_audit"
+# The placeholder for the file path in the `readers` of the raw sources (the hook replaces it).
+READER_PATH = "{path}"
 
 CONTRACT_TYPES = ("string", "integer", "date", "timestamp", "money", "boolean")
 
@@ -228,7 +240,7 @@ def arrow_schema(table: Table | str, *, enforce_nullability: bool = False) -> pa
 
 
 # --------------------------------------------------------------------------------------------------
-# dbt sources file
+# dbt sources files
 
 
 def _yaml_str(value: str) -> str:
@@ -247,6 +259,43 @@ def _csv_types_struct(table: Table) -> str:
     return "{" + ", ".join(f"'{c.name}': '{csv_read_type(c)}'" for c in table.columns) + "}"
 
 
+def reader(table: Table, fmt: str, path: str) -> list[str]:
+    """Lines of the DuckDB table function that reads one file of `table` in `fmt` at `path`
+    (inserted as is between single quotes: SQL-escaped text or a placeholder).
+
+    Parquet sources carry one extra column, `file_row_number` (0-based row in the file), so that
+    staging can tell an auditor which delivered row it rejected. DuckDB's CSV reader has no such
+    option; staging numbers CSV rows itself (macros/staging/source_row_number.sql), and the
+    on-run-start hook's views add the column (macros/hooks/medfin_delivery.sql).
+    """
+    contract = load_contract()
+    if fmt == "parquet":
+        return [f"read_parquet('{path}', file_row_number=true)"]
+    return [
+        f"read_csv('{path}', delim='{contract.csv_delimiter}',"
+        f" decimal_separator='{contract.csv_decimal}', header=true, auto_detect=true,",
+        f"  quote='{contract.csv_quote}', escape='{contract.csv_quote}',",
+        f"  dateformat='{contract.csv_date_format}',",
+        f"  timestampformat='{contract.csv_timestamp_format}',",
+        f"  types={_csv_types_struct(table)})",
+    ]
+
+
+def not_delivered(table: Table, fmt: str) -> str:
+    """The query of an optional table that was not delivered, in a delivery of `fmt`: no rows, the
+    columns and types the reader would give (and the row number the hook's views carry), as
+    `medfin build`'s empty placeholder file reads."""
+    read_type = csv_read_type if fmt == "csv" else duckdb_type
+    columns = [f"cast(null as {read_type(c)}) as {c.name}" for c in table.columns]
+    return f"select {', '.join(columns)}, cast(null as BIGINT) as file_row_number where false"
+
+
+def _escaped_env(variable: str, default: str) -> str:
+    """Jinja: an environment variable, escaped for SQL (`'`) and for dbt-duckdb's second pass with
+    `string.Template` (`$`)."""
+    return f"env_var('{variable}', '{default}') | replace(\"'\", \"''\") | replace('$', '$$')"
+
+
 def external_location(table: Table) -> list[str]:
     """Lines of the Jinja template that dbt-duckdb uses as the table's relation.
 
@@ -254,25 +303,29 @@ def external_location(table: Table) -> list[str]:
     (`formatter: template`), which leaves the `{...}` of the CSV `types` struct alone; `$` and `'`
     in the delivery path are escaped for that second pass and for SQL.
 
-    Parquet sources carry one extra column, `file_row_number` (0-based row in the file), so that
-    staging can tell an auditor which delivered row it rejected. DuckDB's CSV reader has no such
-    option; staging numbers CSV rows itself (macros/staging/source_row_number.sql).
+    With MEDFIN_DELIVERY_FORMAT set (`medfin build` sets it), the source reads
+    `<MEDFIN_DELIVERY>/<table>.<format>`: medfin's staged folder, where every contract table has a
+    file. Unset (a plain `dbt build`), it reads the view that the on-run-start hook made in schema
+    DELIVERY_SCHEMA from the delivery as delivered: the file manifest.json names, in the format its
+    extension says, or an empty relation for an optional table that was not delivered.
     """
-    contract = load_contract()
     return [
-        f"{{%- set delivery = env_var('{DELIVERY_ENV}', '{DEFAULT_DELIVERY_DIR}')"
-        " | replace(\"'\", \"''\") | replace('$', '$$') -%}",
-        f"{{%- if env_var('{DELIVERY_FORMAT_ENV}', 'parquet') | lower == 'csv' -%}}",
-        f"read_csv('{{{{ delivery }}}}/{table.name}.csv', delim='{contract.csv_delimiter}',"
-        f" decimal_separator='{contract.csv_decimal}', header=true, auto_detect=true,",
-        f"  quote='{contract.csv_quote}', escape='{contract.csv_quote}',",
-        f"  dateformat='{contract.csv_date_format}',",
-        f"  timestampformat='{contract.csv_timestamp_format}',",
-        f"  types={_csv_types_struct(table)})",
+        f"{{%- set delivery = {_escaped_env(DELIVERY_ENV, DEFAULT_DELIVERY_DIR)} -%}}",
+        f"{{%- set delivery_format = env_var('{DELIVERY_FORMAT_ENV}', '') | lower -%}}",
+        "{%- if delivery_format == 'csv' -%}",
+        *reader(table, "csv", f"{{{{ delivery }}}}/{table.name}.csv"),
+        "{%- elif delivery_format -%}",
+        *reader(table, "parquet", f"{{{{ delivery }}}}/{table.name}.parquet"),
         "{%- else -%}",
-        f"read_parquet('{{{{ delivery }}}}/{table.name}.parquet', file_row_number=true)",
+        f"(select * from {DELIVERY_SCHEMA}.{table.name})",
         "{%- endif -%}",
     ]
+
+
+def _block(indent: int, key: str, lines: list[str]) -> list[str]:
+    """A YAML literal block scalar `key: |-` with `lines`, at `indent` spaces."""
+    pad = " " * indent
+    return [f"{pad}{key}: |-", *(f"{pad}  {line}" for line in lines)]
 
 
 def render_sources_yaml() -> str:
@@ -282,13 +335,16 @@ def render_sources_yaml() -> str:
         "# GENERATED from src/medfin/contract/raw_extract_v1.json by `python -m medfin.contract`.",
         "# Do not edit by hand: change the contract and regenerate (a test checks they agree).",
         "#",
-        f"# Each table reads <{DELIVERY_ENV}>/<table>.parquet, or <table>.csv when",
-        f"# {DELIVERY_FORMAT_ENV}=csv (';' separated, decimal comma). The CSV reader matches",
-        "# contract columns by header name and casts them to the contract's DuckDB types, so both",
-        "# formats expose the same names and types; extra columns pass through and staging ignores",
-        "# them. Parquet sources add `file_row_number` (0-based row in the file) for staging's",
-        "# source_row_number. `medfin build` points the variables at a validated copy of the",
-        "# delivery (see src/medfin/extract.py).",
+        f"# {DELIVERY_ENV} is the delivery folder. A plain `dbt build` reads it as delivered:",
+        "# the on-run-start hook (macros/hooks/medfin_delivery.sql) makes one view per table in",
+        f"# schema {DELIVERY_SCHEMA} over the file manifest.json names (`readers`: Parquet, or CSV",
+        "# with ';' and decimal comma), or no rows (`not_delivered`) for an absent optional table.",
+        f"# `medfin build` sets {DELIVERY_FORMAT_ENV} and points {DELIVERY_ENV} at its validated,",
+        "# staged copy (src/medfin/extract.py), read directly as <table>.parquet or <table>.csv.",
+        "# The CSV reader matches contract columns by header name and casts them to the contract's",
+        "# DuckDB types (money wider), so both formats expose the same names; extra columns pass",
+        "# through and staging ignores them. Parquet adds `file_row_number` (0-based row in the",
+        "# file) for staging's source_row_number; the hook's views add it to CSV too.",
         "version: 2",
         "",
         "sources:",
@@ -311,9 +367,15 @@ def render_sources_yaml() -> str:
             "          meta:",
             f"            contract_required: {'true' if table.required else 'false'}",
             "            formatter: template",
-            "            external_location: |-",
+            *_block(12, "external_location", external_location(table)),
+            f"            plain_relation: {DELIVERY_SCHEMA}.{table.name}",
+            "            readers:",
+            *_block(14, "parquet", reader(table, "parquet", READER_PATH)),
+            *_block(14, "csv", reader(table, "csv", READER_PATH)),
+            "            not_delivered:",
+            f"              parquet: {_yaml_str(not_delivered(table, 'parquet'))}",
+            f"              csv: {_yaml_str(not_delivered(table, 'csv'))}",
         ]
-        out += [f"              {line}" for line in external_location(table)]
         out.append("        columns:")
         for col in table.columns:
             desc = col.description
@@ -330,25 +392,149 @@ def render_sources_yaml() -> str:
     return "\n".join(out) + "\n"
 
 
+@dataclass(frozen=True)
+class AuditColumn:
+    name: str
+    type: str  # DuckDB type
+    description: str
+
+
+# What `medfin build` established about each contract table before dbt ran: the columns of
+# <staged delivery>/_delivery_audit.csv (src/medfin/extract.py, write_delivery_audit) and of the
+# relation the on-run-start hook makes from manifest.json when dbt runs on its own.
+AUDIT_COLUMNS: tuple[AuditColumn, ...] = (
+    AuditColumn(
+        "source_table", "VARCHAR", "Contract table name (e.g. `drg_contacts`, `lpr_error_list`)."
+    ),
+    AuditColumn(
+        "delivered",
+        "BOOLEAN",
+        "true when the table was delivered; false = an optional table that was absent.",
+    ),
+    AuditColumn("file_name", "VARCHAR", "Name of the delivered file; empty when not delivered."),
+    AuditColumn("file_format", "VARCHAR", "parquet or csv (the delivery's format)."),
+    AuditColumn(
+        "manifest_rows",
+        "BIGINT",
+        "Row count the manifest declares for the file; empty when not delivered.",
+    ),
+    AuditColumn(
+        "sha256_manifest",
+        "VARCHAR",
+        "SHA-256 (lower-case hex) the manifest declares for the file; empty when not delivered.",
+    ),
+    AuditColumn(
+        "sha256_status",
+        "VARCHAR",
+        "verified (checksum recomputed and equal), not_checked (--skip-sha256, or a plain"
+        " `dbt build`) or not_delivered.",
+    ),
+    AuditColumn("delivery_id", "VARCHAR", "Delivery id from the manifest."),
+    AuditColumn("extracted_at", "TIMESTAMP", "When the region extracted the data (manifest)."),
+    AuditColumn("period_from", "DATE", "First day of the delivered period (manifest)."),
+    AuditColumn("period_to", "DATE", "Last day of the delivered period (manifest)."),
+    AuditColumn(
+        "validated_at",
+        "TIMESTAMP",
+        "When medfin validated the delivery (UTC); empty after a plain `dbt build`, which"
+        " validates nothing.",
+    ),
+)
+
+
+def audit_location() -> list[str]:
+    """Lines of the Jinja template of the delivery audit's relation: the CSV `medfin build` wrote
+    (MEDFIN_DELIVERY_AUDIT), else the relation the on-run-start hook made from manifest.json."""
+    types = ", ".join(f"'{c.name}': '{c.type}'" for c in AUDIT_COLUMNS)
+    return [
+        f"{{%- set audit = {_escaped_env(AUDIT_ENV, '')} -%}}",
+        "{%- if audit -%}",
+        "read_csv('{{ audit }}', delim=',', header=true,",
+        f"  types={{{types}}})",
+        "{%- else -%}",
+        f"(select * from {DELIVERY_SCHEMA}.{AUDIT_TABLE})",
+        "{%- endif -%}",
+    ]
+
+
+def render_build_sources_yaml() -> str:
+    """The text of models/staging/_medfin_build__sources.yml (the delivery audit's source)."""
+    out = [
+        "# GENERATED from AUDIT_COLUMNS in src/medfin/contract/__init__.py by",
+        "# `python -m medfin.contract`. Do not edit by hand (a test checks they agree).",
+        "#",
+        "# What was established about the delivery before dbt ran. `medfin build` validates the",
+        f"# delivery, writes <staged delivery>/_delivery_audit.csv and sets {AUDIT_ENV} to it",
+        "# (comma separated with a header; every column's type is given, so no value depends on",
+        "# DuckDB's type sniffing). A plain `dbt build` leaves it unset: the on-run-start hook",
+        "# (macros/hooks/medfin_delivery.sql) makes the same rows from manifest.json, with",
+        "# sha256_status not_checked and no validated_at. Only stg_medfin_build__delivery_audit",
+        "# reads it.",
+        "version: 2",
+        "",
+        "sources:",
+        f"  - name: {BUILD_SOURCE_NAME}",
+        "    description: "
+        + _yaml_str(
+            "Facts recorded about the delivery before dbt ran (by medfin's validation, or from the"
+            " manifest by the on-run-start hook), not delivered by the region."
+        ),
+        "    tables:",
+        f"      - name: {AUDIT_TABLE}",
+        "        description: "
+        + _yaml_str(
+            f"One row per contract table ({len(load_contract().tables)}): whether it was delivered,"
+            " the row count and SHA-256 the manifest declares for it, and whether the checksum was"
+            " verified during validation."
+        ),
+        "        config:",
+        "          meta:",
+        "            formatter: template",
+        *_block(12, "external_location", audit_location()),
+        f"            plain_relation: {DELIVERY_SCHEMA}.{AUDIT_TABLE}",
+        "        columns:",
+    ]
+    for col in AUDIT_COLUMNS:
+        out += [
+            f"          - name: {col.name}",
+            f"            data_type: {_yaml_str(col.type)}",
+            f"            description: {_yaml_str(col.description)}",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def render_sources_files(raw_path: Path) -> dict[Path, str]:
+    """Both generated sources files: the raw extract's at `raw_path`, the audit's beside it."""
+    return {
+        raw_path: render_sources_yaml(),
+        raw_path.with_name(BUILD_SOURCES_YAML_NAME): render_build_sources_yaml(),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m medfin.contract [--check] [PATH]`: write (or check) the dbt sources file."""
+    """`python -m medfin.contract [--check] [PATH]`: write (or check) the dbt sources files (PATH,
+    the raw extract's, and the build audit's beside it)."""
     import argparse
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(prog="python -m medfin.contract", description=main.__doc__)
     parser.add_argument("path", nargs="?", default=SOURCES_YAML_PATH, type=Path)
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
     args = parser.parse_args(argv)
-    text = render_sources_yaml()
-    path: Path = args.path
+    files = render_sources_files(args.path)
     if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != text:
+        stale = [
+            path
+            for path, text in files.items()
+            if (path.read_text(encoding="utf-8") if path.exists() else None) != text
+        ]
+        for path in stale:
             print(f"{path} is out of date; run `python -m medfin.contract`")
+        if stale:
             return 1
-        print(f"{path} is up to date")
+        print(", ".join(str(path) for path in files) + " up to date")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
