@@ -46,7 +46,6 @@ NOT_YET_FIXED: dict[str, str] = {
     "models/marts/quality/full_financing_reconciliation.sql": "quality marts / check catalogue",
     "seeds/check_thresholds.csv": "check catalogue",
     "src/medfin/checks/gx_runner.py": "checks package (split of gx_runner)",
-    "src/medfin/checks/history.py": "checks package",
     "tests/python/test_publication_gate.py": "test fixtures",
     "tests/python/test_quality_checks.py": "test fixtures",
 }

@@ -4,9 +4,10 @@ Both live in schema `quality` of the warehouse but are owned by Python, not by d
 its models from the delivery on every build, while these tables must outlive a build. `medfin
 build` creates them in the new (work) database, copies the rows of the published warehouse into
 them before dbt runs, and appends this build's rows; dbt reads them as the source
-`medfin_history` (models/marts/quality/_medfin_history__sources.yml).
+`medfin_history` (models/staging/history/_medfin_history__sources.yml).
 
-    quality.check_results   one row per check per run (DATA-QUALITY.md's result shape + run id)
+    quality.check_results   one row per check per run, plus the run id (the result shape of
+                            docs/data-quality.md#one-result-table-with-history-qualitycheck_results)
     quality.golden_figures  totals of closed periods as first published
 """
 
