@@ -48,6 +48,11 @@
     }) }}
 {%- endmacro %}
 
+{#- The contract's money type: staged money is cast to it (marts use money_type()). -#}
+{% macro contract_money_type() -%}
+    decimal(14, 2)
+{%- endmacro %}
+
 {#- Oldest plausible resident in years (birth dates are judged against the extract). -#}
 {% macro contract_maximum_age() -%}
     {{ return(125) }}

@@ -5,7 +5,7 @@ select
     cast(fiscal_year as integer) as fiscal_year,
     cast(activity_year as integer) as activity_year,
     category,
-    cast(amount_dkk as decimal(14, 2)) as amount_dkk,
+    cast(amount_dkk as {{ contract_money_type() }}) as amount_dkk,
     source_row_number
 from {{ ref('base_medfin__accounting_bookings') }}
 where rejection_reason is null

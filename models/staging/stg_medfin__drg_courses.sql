@@ -7,7 +7,7 @@ select
     cast(drg_year as integer) as drg_year,
     course_start,
     course_end,
-    cast(tariff_dkk as decimal(14, 2)) as tariff_dkk,
+    cast(tariff_dkk as {{ contract_money_type() }}) as tariff_dkk,
     cast(long_stay_days as integer) as long_stay_days,
     source_row_number
 from {{ ref('base_medfin__drg_courses') }}

@@ -8,7 +8,7 @@ select
     provider_kind,
     specialty,
     service_date,
-    cast(fee_dkk as decimal(14, 2)) as fee_dkk,
+    cast(fee_dkk as {{ contract_money_type() }}) as fee_dkk,
     source_row_number
 from {{ ref('base_medfin__practice_services') }}
 where rejection_reason is null
