@@ -13,7 +13,10 @@
         {{- return([]) }}
     {%- endif %}
     {%- set catalogue = ref('check_catalogue') %}
-    {%- if adapter.get_relation(catalogue.database, catalogue.schema, catalogue.identifier) is none %}
+    {%- set built = adapter.get_relation(
+        catalogue.database, catalogue.schema, catalogue.identifier
+    ) %}
+    {%- if built is none %}
         {{- return([]) }}
     {%- endif %}
     {%- set today = 'cast(' ~ dbt.current_timestamp() ~ ' as date)' %}
