@@ -39,7 +39,7 @@ import duckdb
 
 from medfin import publish
 from medfin.analyst_file import AnalystFile, AnalystFileError, analyst_tables, write_analyst_file
-from medfin.checks import dbt_results, golden, history
+from medfin.checks import catalogue, dbt_results, golden, history
 from medfin.checks.history import CheckResult
 from medfin.contract import AUDIT_ENV, DELIVERY_ENV, DELIVERY_FORMAT_ENV
 from medfin.extract import AUDIT_NAME, Delivery, DeliveryError, receive_delivery, stage_delivery
@@ -138,7 +138,7 @@ def check_published_warehouse(warehouse: Path, report_dir: Path | None = None) -
     its check history), and the copies are published as a new release by the same one-rename swap
     as a build. Readers keep the previous release until then; a check killed half-way leaves only
     a copy in the work folder. Call it holding the warehouse's lock. Returns the CheckRun."""
-    from medfin.checks import run_checks
+    from medfin.checks import default_report_dir, run_checks
 
     where = publish.layout(warehouse)
     work = work_dir(where.warehouse)
@@ -147,7 +147,7 @@ def check_published_warehouse(warehouse: Path, report_dir: Path | None = None) -
     marts = work / f"check-{CANDIDATE_MARTS_NAME}"
     shutil.copyfile(where.warehouse, full)
     shutil.copyfile(where.marts, marts)
-    run = run_checks(full, report_dir or checks_dir(where.warehouse))
+    run = run_checks(full, report_dir or default_report_dir(where.warehouse))
     publish.publish(where.warehouse, full, marts, f"check-{run.run_id}")
     return run
 
@@ -170,11 +170,6 @@ def _why_unreadable(warehouse: Path, error: duckdb.Error) -> str:
         )
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return f"{first}. Another process may have it open for writing; close it and build again."
-
-
-def checks_dir(warehouse: Path) -> Path:
-    """Where the check reports of a warehouse go (Data Docs, quality report)."""
-    return warehouse.with_name(f"{warehouse.stem}.checks")
 
 
 @contextmanager
@@ -436,21 +431,21 @@ def _build(
     run = dbt_results.read_run(dbt.target_path or work / "target")
 
     with duckdb.connect(str(candidate)) as con:
-        catalogue = _catalogue(con)
-        rows = dbt_results.check_results(run, catalogue, delivery.delivery_id)
+        entries = _catalogue(con)
+        rows = dbt_results.check_results(run, entries, delivery.delivery_id)
         rows += _mart_checks(con, run, delivery.delivery_id)
         history.record_results(con, rows)
         history.comment_tables(con, run.sources)
 
     report_path: Path | None = None
     if expectations and outcome.success:
-        from medfin.checks import run_checks
+        from medfin.checks import default_report_dir, run_checks, write_report
 
         report(Progress("Great Expectations suites"))
         checked = run_checks(
-            candidate, report_dir=checks_dir(target.warehouse), run_id=run.invocation_id
+            candidate, report_dir=default_report_dir(target.warehouse), run_id=run.invocation_id
         )
-        report_path = checked.report
+        report_path = write_report(checked)
 
     with duckdb.connect(str(candidate)) as con:
         checks = history.run_results(con, run.invocation_id)
@@ -527,7 +522,7 @@ def _analyst_file(
     with duckdb.connect(str(candidate)) as con:
         entry = _catalogue(con).get(ANALYST_CHECK)
         if entry is None:
-            raise BuildError(f"seeds.check_thresholds has no row valid today for {ANALYST_CHECK}")
+            raise BuildError(f"{catalogue.TABLE} has no row valid today for {ANALYST_CHECK}")
         examined = len(analyst.tables)
         history.record_results(
             con,
@@ -565,14 +560,9 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
-def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, dbt_results.CatalogueRow]:
-    """seeds.check_thresholds, the rows valid today, by check name."""
-    rows = con.execute(
-        "select check_name, check_level, category, context, severity, threshold_share"
-        " from seeds.check_thresholds"
-        " where valid_from <= current_date and (valid_to is null or valid_to > current_date)"
-    ).fetchall()
-    return {r[0]: dbt_results.CatalogueRow(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, catalogue.CatalogueRow]:
+    """The check catalogue (seeds.check_catalogue), the rows valid today, by check name."""
+    return catalogue.read(con)
 
 
 def _mart_checks(

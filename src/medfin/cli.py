@@ -321,7 +321,7 @@ def check(
     """
     from medfin.build import check_published_warehouse, default_warehouse
     from medfin.checks.gx_runner import CheckError, run_checks
-    from medfin.checks.report import WIDE, notes, results_table
+    from medfin.checks.report import WIDE, notes, results_table, write_report
     from medfin.checks.suites import SuiteError
     from medfin.lock import WarehouseBusyError, warehouse_lock
     from medfin.project import ProjectNotFoundError
@@ -340,6 +340,7 @@ def check(
         raise _fail(str(exc)) from None
     except (PublishError, OSError) as exc:
         raise _fail(f"the check results could not be published: {exc}") from None
+    write_report(run)
     console.print(results_table(run, console.width))
     if console.width < WIDE:
         for note in notes(run):

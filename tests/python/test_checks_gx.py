@@ -7,7 +7,6 @@ quality.check_results run after run; the quality report is self-contained; no ne
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -23,15 +22,23 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from medfin.checks import CheckError, CheckResult, record_results, run_checks
-from medfin.checks.gx_runner import CHECKED_BY, keep_duckdb_connection_open
+from medfin.checks import CheckError, CheckResult, CheckRun, record_results, write_report
+from medfin.checks import run_checks as run_only
+from medfin.checks.catalogue import current_rows
+from medfin.checks.gx_compat import keep_duckdb_connection_open
+from medfin.checks.gx_runner import CHECKED_BY
 from medfin.checks.suites import META_KEYS, SuiteError, load_suite, load_suites, parameters
 from medfin.cli import app
 from warehouses import built
 
 runner = CliRunner()
 
-GX_SEVERITY = {"fatal": "critical", "error": "critical", "warning": "warning"}
+
+def run_checks(warehouse: Path, report_dir: Path, **kwargs: Any) -> CheckRun:
+    """What `medfin check` does: run the suites, then write the report of the returned run."""
+    run = run_only(warehouse, report_dir, **kwargs)
+    write_report(run)
+    return run
 
 
 # --------------------------------------------------------------------------- helpers
@@ -103,7 +110,7 @@ def test_gx_reads_duckdb_results_pass_passes_and_fail_fails(tmp_path: Path) -> N
     on exactly the planted row (without it every expectation fails on an empty result)."""
     import great_expectations.expectations as gxe
 
-    from medfin.checks.gx_runner import _close_datasource, _duckdb_url, _gx_context
+    from medfin.checks.gx_compat import close_datasource, duckdb_url, gx_context
 
     db = tmp_path / "tiny.duckdb"
     execute(
@@ -117,15 +124,15 @@ def test_gx_reads_duckdb_results_pass_passes_and_fail_fails(tmp_path: Path) -> N
 
     assert sum(d == "duckdb" for d in module._PERSISTED_CONNECTION_DIALECTS) == 1
 
-    context = _gx_context(tmp_path / "docs")
-    datasource = context.data_sources.add_sql(name="t", connection_string=_duckdb_url(db))
+    context = gx_context(tmp_path / "docs")
+    datasource = context.data_sources.add_sql(name="t", connection_string=duckdb_url(db))
     try:
         asset = datasource.add_query_asset(name="t", query="select * from x.t")
         batch = asset.add_batch_definition_whole_table("all").get_batch()
         must_pass = batch.validate(gxe.ExpectColumnValuesToNotBeNull(column="n"))
         must_fail = batch.validate(gxe.ExpectColumnValuesToBeInSet(column="n", value_set=[1, 2]))
     finally:
-        _close_datasource(datasource)
+        close_datasource(datasource)
     assert must_pass.success is True
     assert must_pass.result["element_count"] == 3
     assert must_fail.success is False
@@ -168,12 +175,24 @@ def test_fix_refuses_changed_gx_internals(monkeypatch: pytest.MonkeyPatch) -> No
 
 # --------------------------------------------------------------------------- the suites
 def _catalogue(repo_root: Path) -> dict[str, dict[str, str]]:
-    with (repo_root / "seeds" / "check_thresholds.csv").open(encoding="utf-8") as f:
-        return {row["check_name"]: row for row in csv.DictReader(f) if not row["valid_to"]}
+    return current_rows(repo_root / "seeds" / "check_catalogue.csv")
+
+
+def _suite_checks(repo_root: Path) -> set[str]:
+    """The catalogue checks the suites express (their own, and quality-mart checks)."""
+    return {
+        e["meta"]["check_name"]
+        for suite in load_suites(repo_root / "expectations")
+        for e in suite.expectations
+    }
 
 
 def test_suites_agree_with_the_check_catalogue(repo_root: Path) -> None:
+    """Each expectation names a catalogue row and writes none of its attributes; an expectation of
+    a quality-mart check examines the catalogue's relation (and, for a boolean check, its column),
+    so the suite is checked against the one definition."""
     catalogue = _catalogue(repo_root)
+    own = {name for name, row in catalogue.items() if row["checked_by"] == CHECKED_BY}
     used: set[str] = set()
     for suite in load_suites(repo_root / "expectations"):
         assert suite.path.stem == suite.name
@@ -181,22 +200,44 @@ def test_suites_agree_with_the_check_catalogue(repo_root: Path) -> None:
             meta = expectation["meta"]
             row = catalogue[meta["check_name"]]
             used.add(meta["check_name"])
-            for key in ("severity", "check_level", "category", "context"):
-                assert meta[key] == row[key], (suite.name, meta["check_name"], key)
-            assert expectation["severity"] == GX_SEVERITY[row["severity"]]
-            assert all(meta[key] for key in META_KEYS)
+            assert set(meta) == set(META_KEYS), (suite.name, meta)
+            assert "severity" not in expectation  # GX's severity is the catalogue's, at run time
+            assert row["checked_by"] in (CHECKED_BY, "quality_mart")
+            if row["checked_by"] == CHECKED_BY:
+                assert expectation["type"] == row["check_kind"], meta["check_name"]
+            else:
+                assert suite.table == f"quality.{row['relation']}", meta["check_name"]
+            if row["check_kind"] == "rows_not_true":
+                assert expectation["kwargs"] == {"column": row["column_name"], "value_set": [True]}
+            if row["relation"] and row["column_name"] and row["checked_by"] == CHECKED_BY:
+                assert suite.table and suite.table.endswith("." + row["relation"])
+                assert expectation["kwargs"]["column"] == row["column_name"]
             for parameter in parameters(expectation):
                 # a threshold is a parameter, never a literal in the suite
                 assert parameter in suite.value_sets or parameter.startswith(meta["check_name"])
-    assert used == {name for name in catalogue if name.startswith("gx_")}
+    assert own <= used  # every Great Expectations check of the catalogue is in a suite
+
+
+def test_a_suite_that_repeats_the_catalogue_is_refused(tmp_path: Path, repo_root: Path) -> None:
+    good = json.loads(
+        (repo_root / "expectations" / "quality_contact_completeness.json").read_text("utf-8")
+    )
+    for copied in ({"meta": {"severity": "error"}}, {"severity": "critical"}):
+        suite = json.loads(json.dumps(good))
+        expectation = suite["expectations"][0]
+        expectation["meta"].update(copied.get("meta", {}))
+        expectation.update({k: v for k, v in copied.items() if k != "meta"})
+        (tmp_path / "s.json").write_text(json.dumps(suite), encoding="utf-8")
+        with pytest.raises(SuiteError, match=re.escape("seeds/check_catalogue.csv")):
+            load_suite(tmp_path / "s.json")
 
 
 def test_thresholds_are_parameters_not_literals(repo_root: Path) -> None:
     suite = load_suite(repo_root / "expectations" / "quality_contact_completeness.json")
     # the audited level (warning) and the material level (error), both from the catalogue
     assert [e["kwargs"]["max_value"] for e in suite.expectations] == [
-        {"$PARAMETER": "gx_contacts_not_found_share__threshold_share"},
-        {"$PARAMETER": "gx_contacts_not_found_material__threshold_share"},
+        {"$PARAMETER": "contacts_not_found_share__threshold_share"},
+        {"$PARAMETER": "contacts_not_found_material__threshold_share"},
     ]
     bounds = load_suite(repo_root / "expectations" / "finance_co_financing_per_citizen.json")
     between = [e for e in bounds.expectations if e["type"] == "expect_column_values_to_be_between"]
@@ -207,14 +248,16 @@ def test_thresholds_are_parameters_not_literals(repo_root: Path) -> None:
 
 def test_malformed_suites_are_refused(tmp_path: Path, repo_root: Path) -> None:
     good = json.loads(
-        (repo_root / "expectations" / "quality_row_conservation.json").read_text(encoding="utf-8")
+        (repo_root / "expectations" / "finance_co_financing_per_citizen.json").read_text(
+            encoding="utf-8"
+        )
     )
     no_meta = {k: v for k, v in good.items() if k != "meta"}
     (tmp_path / "a.json").write_text(json.dumps(no_meta), encoding="utf-8")
     with pytest.raises(SuiteError, match="missing `meta`"):
         load_suite(tmp_path / "a.json")
     unknown = json.loads(json.dumps(good))
-    unknown["expectations"][2]["kwargs"]["max_value"] = {"$PARAMETER": "max rows"}
+    unknown["expectations"][1]["kwargs"]["max_value"] = {"$PARAMETER": "max rows"}
     (tmp_path / "b.json").write_text(json.dumps(unknown), encoding="utf-8")
     with pytest.raises(SuiteError, match=r"unknown \$PARAMETER"):
         load_suite(tmp_path / "b.json")
@@ -246,7 +289,17 @@ def test_clean_build_passes_records_and_reports(
     )
     assert run.ok and run.blocking == []
     checks = {r.check_name for r in run.results}
-    assert checks == {name for name in _catalogue(repo_root) if name.startswith("gx_")}
+    assert checks == _suite_checks(repo_root)
+    # severity, level, category and context of every result are the catalogue's
+    catalogue = _catalogue(repo_root)
+    for r in run.results:
+        row = catalogue[r.check_name]
+        assert (r.severity, r.check_level, r.category, r.context) == (
+            row["severity"],
+            row["check_level"],
+            row["category"],
+            row["context"],
+        )
     passed = [r for r in run.results if r.status == "passed"]
     assert all(r.violating_rows == 0 and r.denominator_rows for r in passed)
     assert no_network == []
@@ -274,7 +327,10 @@ def test_clean_build_passes_records_and_reports(
 
 def test_delivery_from_the_audit_without_history(warehouse: Path, tmp_path: Path) -> None:
     execute(warehouse, "delete from quality.check_results")
-    run = run_checks(warehouse, tmp_path / "r")
+    run = run_only(warehouse, tmp_path / "r")
+    # the runner returns data; the report is the caller's to write
+    assert not run.report.exists()
+    assert (tmp_path / "r" / "data_docs" / "index.html").is_file()
     manifest = json.loads((built("none").delivery / "manifest.json").read_text(encoding="utf-8"))
     assert run.delivery_id == manifest["delivery_id"]
     assert run.earlier == ()
@@ -311,31 +367,22 @@ TAMPERED = {
                 "difference_dkk = 0",
             )
         ],
-        [
-            (
-                "gx_reconciliation_differences_zero",
-                "quality.full_financing_reconciliation.difference_dkk",
-            )
-        ],
+        [("full_financing_reconciled", "quality.full_financing_reconciliation.is_reconciled")],
         "error",
         1,
     ),
     "co_financing_booked_difference": (
         [
             "update quality.co_financing_settlement"
-            " set booked_dkk = booked_dkk + 1, booked_difference_dkk = 1 where "
+            " set booked_dkk = booked_dkk + 1, booked_difference_dkk = 1, is_reconciled = false"
+            " where "
             + _first(
                 "quality.co_financing_settlement",
                 "region_code, activity_year",
                 "booked_difference_dkk is not null",
             )
         ],
-        [
-            (
-                "gx_reconciliation_differences_zero",
-                "quality.co_financing_settlement.booked_difference_dkk",
-            )
-        ],
+        [("co_financing_bookings_reconciled", "quality.co_financing_settlement.is_reconciled")],
         "error",
         1,
     ),
@@ -353,12 +400,12 @@ TAMPERED = {
         "error",
         1,
     ),
-    "null_category": (
+    "unknown_category": (
         [
-            "update finance.full_financing_by_municipality_month set category = null"
+            "update finance.full_financing_by_municipality_month set category = 'unknown'"
             " where rowid = (select min(rowid) from finance.full_financing_by_municipality_month)"
         ],
-        [("gx_finance_keys_not_null", "finance.full_financing_by_municipality_month.category")],
+        [("gx_finance_codes_valid", "finance.full_financing_by_municipality_month.category")],
         "error",
         1,
     ),
@@ -392,21 +439,9 @@ TAMPERED = {
                 "found_in_drg > 0",
             )
         ],
-        [("gx_contacts_not_found_share", "quality.contact_completeness.not_found_share")],
+        [("contacts_not_found_share", "quality.contact_completeness.not_found_share")],
         "warning",
         0,
-    ),
-    "one_row_lost_in_staging": (
-        [
-            "update quality.row_conservation set rows_staged = rows_staged - 1,"
-            " rows_unaccounted = 1, is_conserved = false where source_table = 'drg_contacts'"
-        ],
-        [
-            ("gx_row_conservation", "quality.row_conservation.is_conserved"),
-            ("gx_row_conservation", "quality.row_conservation.rows_unaccounted"),
-        ],
-        "fatal",
-        1,
     ),
     "small_number_published_in_data_package": (
         [
@@ -495,8 +530,7 @@ def test_missing_table_or_threshold_is_an_error_not_a_pass(warehouse: Path, tmp_
     execute(
         warehouse,
         "drop table quality.co_financing_settlement",
-        "delete from seeds.check_thresholds"
-        " where check_name = 'gx_co_financing_per_citizen_bounds'",
+        "delete from seeds.check_catalogue where check_name = 'gx_co_financing_per_citizen_bounds'",
     )
     run = run_checks(warehouse, tmp_path / "r")
     errors = {
@@ -505,10 +539,7 @@ def test_missing_table_or_threshold_is_an_error_not_a_pass(warehouse: Path, tmp_
         if o.result.status == "error"
     }
     assert set(errors) == {
-        (
-            "gx_reconciliation_differences_zero",
-            "quality.co_financing_settlement.booked_difference_dkk",
-        ),
+        ("co_financing_bookings_reconciled", "quality.co_financing_settlement.is_reconciled"),
         (
             "gx_co_financing_per_citizen_bounds",
             "finance.co_financing_per_citizen.total_per_citizen_dkk",
@@ -517,14 +548,11 @@ def test_missing_table_or_threshold_is_an_error_not_a_pass(warehouse: Path, tmp_
     assert (
         "does not exist"
         in errors[
-            (
-                "gx_reconciliation_differences_zero",
-                "quality.co_financing_settlement.booked_difference_dkk",
-            )
+            ("co_financing_bookings_reconciled", "quality.co_financing_settlement.is_reconciled")
         ]
     )
     assert (
-        "check_thresholds"
+        "seeds.check_catalogue has no row for gx_co_financing_per_citizen_bounds"
         in errors[
             (
                 "gx_co_financing_per_citizen_bounds",
@@ -533,7 +561,11 @@ def test_missing_table_or_threshold_is_an_error_not_a_pass(warehouse: Path, tmp_
         ]
     )
     assert not run.ok  # an error check that could not run blocks publication
-    assert [r.check_name for r in run.blocking] == ["gx_reconciliation_differences_zero"]
+    # a check without a catalogue row blocks too: its severity is unknown, never guessed
+    assert sorted(r.check_name for r in run.blocking) == [
+        "co_financing_bookings_reconciled",
+        "gx_co_financing_per_citizen_bounds",
+    ]
     # the rest still ran (every suite applies to this warehouse, reporting_small_numbers included)
     assert sum(r.status == "passed" for r in run.results) == len(run.results) - 2
 

@@ -196,13 +196,13 @@ def test_material_incompleteness_stops_publication_and_check_agrees(tmp_path: Pa
     with pytest.raises(BuildError) as refused:
         build(delivery, warehouse, verbose=False)
     stopped = {c.check_name for c in refused.value.failed_checks}
-    assert {"contacts_not_found_material", "gx_contacts_not_found_material"} <= stopped
+    assert {"contacts_not_found_material"} <= stopped
     assert not warehouse.exists()  # nothing was published
 
     candidate = work_dir(warehouse) / "candidate.duckdb"
     result = runner.invoke(app, ["check", "--warehouse", str(candidate)])
     assert result.exit_code == 1
-    assert "error check failed: gx_contacts_not_found_material" in " ".join(result.output.split())
+    assert "error check failed: contacts_not_found_material" in " ".join(result.output.split())
 
 
 # --------------------------------------------------------------------------- never in place

@@ -110,7 +110,8 @@ def test_co_financing_settlement_against_expected_and_seeds() -> None:
     assert {(r[0], r[1]): r[2] for r in rows} == expected
     (row,) = [r for r in rows if (r[0], r[1]) == (1082, 2021)]
     _, _, activity, ceiling, excess, income, aconto, difference, booked_difference = row
-    # seeds: RULES.md §1, Region Midtjylland 2021
+    # seeds co_financing_ceilings, co_financing_aconto: Region Midtjylland 2021
+    # (docs/domain.md#aconto-and-ceiling)
     assert ceiling == Decimal("4354000000.00")
     assert aconto == Decimal("401700000.00") * 12
     assert excess == max(activity - ceiling, Decimal(0))

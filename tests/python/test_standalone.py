@@ -37,19 +37,6 @@ FOREIGN_FOLDERS: dict[str, re.Pattern[str]] = {
     ),
 }
 
-# Files owned by other workstreams of issue 11 whose citations are replaced when their branches
-# merge (the replacement for each line is in the docs workstream's report). Empty this list after
-# merging: test_allow_list_is_not_stale fails for an entry that no longer cites anything.
-NOT_YET_FIXED: dict[str, str] = {
-    "models/marts/quality/_quality__models.yml": "quality marts / check catalogue",
-    "models/marts/quality/co_financing_settlement.sql": "quality marts / check catalogue",
-    "models/marts/quality/full_financing_reconciliation.sql": "quality marts / check catalogue",
-    "seeds/check_thresholds.csv": "check catalogue",
-    "src/medfin/checks/gx_runner.py": "checks package (split of gx_runner)",
-    "tests/python/test_publication_gate.py": "test fixtures",
-    "tests/python/test_quality_checks.py": "test fixtures",
-}
-
 THIS_FILE = "tests/python/test_standalone.py"
 DOCS_REFERENCE = re.compile(r"(?<![\w./-])docs/([\w.-]+\.md)(?:#([\w-]+))?")
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -170,17 +157,10 @@ def citations(repo_root: Path, tracked: list[str]) -> dict[str, list[str]]:
 
 
 def test_no_citation_of_documents_outside_the_repository(citations: dict[str, list[str]]) -> None:
-    unexpected = {p: hits for p, hits in citations.items() if p not in NOT_YET_FIXED}
+    unexpected = citations
     assert not unexpected, (
         "cite a file in the repository (docs/domain.md#..., docs/tooling.md#...) or a public "
         f"source instead: {unexpected}"
-    )
-
-
-def test_allow_list_is_not_stale(citations: dict[str, list[str]]) -> None:
-    stale = sorted(p for p in NOT_YET_FIXED if p not in citations)
-    assert not stale, (
-        f"no longer cite anything outside the repository; remove from NOT_YET_FIXED: {stale}"
     )
 
 

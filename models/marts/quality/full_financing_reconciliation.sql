@@ -1,7 +1,8 @@
 -- Grain: region x activity year x full-financing category. What the region booked (spread over the
 -- activity year's and the following fiscal year; other fiscal years shown apart) against the
 -- statement medfin computes: the full financing owed by the municipalities of the region
--- (fct_full_financing, paying municipality's region). The difference must be 0 (RULES.md §6).
+-- (fct_full_financing, paying municipality's region). The difference must be 0
+-- (docs/domain.md#controls-and-reconciliation).
 -- A full outer join, so a booking without activity and activity without a booking both show.
 with bookings as (
     select

@@ -1,10 +1,11 @@
 """dbt's own results as check results: every data test (and every node that failed to build) of one
 `dbt build`, read from the run's `run_results.json` and `manifest.json` (dbt artifacts).
 
-A test is catalogued under its own name in seeds.check_thresholds when it has a row there, or under
-the `dbt_test` default row (level, category, context). Severity follows the test's dbt config
-(`warn` -> warning), unless a catalogue row of its own says otherwise; a test can name its catalogue
-row with `config: meta: {check_name: ...}`.
+A test is catalogued under its own name in the check catalogue (seeds.check_catalogue) when it has
+a row there, or under the `dbt_test` default row (level, category, context). Severity follows the
+test's dbt config (`warn` -> warning), unless a catalogue row of its own says otherwise; a test
+names its catalogue row with `config: meta: {check_name: ...}`, and a `medfin_catalogue_check`
+test is the check it measures (its `check_name` argument).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from medfin.checks.catalogue import CatalogueRow
 from medfin.checks.history import CheckResult
 
 DEFAULT_CATALOGUE_ROW = "dbt_test"
+CATALOGUE_TEST = "medfin_catalogue_check"  # macros/tests/catalogue_check.sql
 
 # dbt status -> check status. `skipped`: an upstream node failed, so the test could not run.
 _TEST_STATUS = {
@@ -28,15 +31,6 @@ _TEST_STATUS = {
     "error": "error",
     "skipped": "error",
 }
-
-
-@dataclass(frozen=True)
-class CatalogueRow:
-    check_level: str | None
-    category: str | None
-    context: str | None
-    severity: str
-    threshold_share: float | None
 
 
 @dataclass(frozen=True)
@@ -164,7 +158,7 @@ def _test_row(
 ) -> CheckResult:
     config = node.get("config") or {}
     name = str(node.get("name") or unique_id)
-    own_name = (config.get("meta") or {}).get("check_name") or name
+    own_name = (config.get("meta") or {}).get("check_name") or _catalogue_check(node) or name
     own = catalogue.get(own_name)
     row = own or default
     if own is not None:
@@ -198,6 +192,15 @@ def _test_row(
         status=_TEST_STATUS.get(status, "error"),
         where_to_look=f"{scope or 'the model'}; rerun with `dbt test --select {name}`",
     )
+
+
+def _catalogue_check(node: Mapping[str, Any]) -> str | None:
+    """The check a `medfin_catalogue_check` test measures (its check_name argument)."""
+    metadata = node.get("test_metadata") or {}
+    if metadata.get("name") != CATALOGUE_TEST:
+        return None
+    name = (metadata.get("kwargs") or {}).get("check_name")
+    return str(name) if name else None
 
 
 def _relation(node: Mapping[str, Any]) -> str | None:

@@ -1,16 +1,19 @@
 """Run the expectation suites (`expectations/`) against a built warehouse with Great Expectations.
 
-`run_checks(warehouse)` reads the thresholds (seeds.check_thresholds) and reference sets it needs,
-validates every suite through GX's SQL datasource (DuckDB via duckdb-engine, an ephemeral GX
-context: no project folder, analytics off, no network), writes GX's Data Docs and medfin's own
-self-contained quality report, and appends one row per expectation to quality.check_results.
+`run_checks(warehouse)` reads the check catalogue (seeds.check_catalogue) and the reference sets
+the suites need, validates every suite through GX's SQL datasource (DuckDB via duckdb-engine, an
+ephemeral GX context: no project folder, analytics off, no network), writes GX's Data Docs,
+appends one row per expectation to quality.check_results and returns a `CheckRun` (results.py).
+The caller writes medfin's own report from it (`report.write_report`):
 
     <warehouse stem>.checks/data_docs/index.html     GX Data Docs (styled from CDNs, so unstyled
                                                      offline)
     <warehouse stem>.checks/quality-report.html      every check result, one file, no network
 
-A check that cannot run (its table is missing, a threshold is missing, GX raised) is recorded with
-status `error`; a fatal or error check that failed or errored blocks publication (`CheckRun.ok`).
+Each expectation names its check in the catalogue, whose row gives severity, level, category,
+context and thresholds (a suite carries none of them). A check that cannot run (its table is
+missing, its catalogue row is missing, GX raised) is recorded with status `error`; a fatal or error
+check that failed or errored blocks publication (`CheckRun.ok`).
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ import gc
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -31,13 +33,22 @@ from typing import Any
 
 import duckdb
 
+from medfin.checks import catalogue
+from medfin.checks.catalogue import CatalogueRow
+from medfin.checks.gx_compat import (
+    DATA_DOCS_SITE,
+    close_datasource,
+    duckdb_url,
+    gx_context,
+    keep_duckdb_connection_open,
+)
 from medfin.checks.history import (
     CHECK_RESULTS,
     CHECK_RESULTS_COLUMNS,
     CheckResult,
-    blocking,
     record_results,
 )
+from medfin.checks.results import CheckError, CheckRun, Outcome, default_report_dir, new_run_id
 from medfin.checks.suites import (
     Suite,
     is_count_column,
@@ -49,171 +60,12 @@ from medfin.checks.suites import (
 from medfin.sqltext import identifier, literal
 
 CHECKED_BY = "great_expectations"
-THRESHOLDS_TABLE = "seeds.check_thresholds"
 DELIVERY_AUDIT = "staging.stg_medfin_build__delivery_audit"
-DATA_DOCS_SITE = "medfin"
 DATA_DOCS_FOLDER = "data_docs"
-REPORT_FILE = "quality-report.html"
-_DUCKDB_DIALECT = "duckdb"
+# GX's own severity of an expectation, from the catalogue's (never written in a suite).
+GX_SEVERITY = {"fatal": "critical", "error": "critical", "warning": "warning"}
 
-
-class CheckError(RuntimeError):
-    """The checks could not run at all (no warehouse, file locked, GX internals changed)."""
-
-
-# --------------------------------------------------------------------------- GX on DuckDB
-class _DialectName(str):
-    """A dialect name usable where GX expects a `GXSqlDialect` member (it reads `.value`)."""
-
-    @property
-    def value(self) -> str:
-        return str(self)
-
-
-def keep_duckdb_connection_open() -> None:
-    """Make GX 1.24 keep one SQLAlchemy connection open for DuckDB, as it does for SQLite.
-
-    Why: GX's `SqlAlchemyExecutionEngine.execute_query` runs each metric query inside
-    `with self.get_connection() as connection:` and calls `.fetchall()` on the result only after
-    the block has closed the connection. Most drivers have buffered the rows by then; duckdb-engine
-    has not, so every metric comes back empty and *every* expectation fails with an empty result
-    ("list index out of range"), passing ones included. GX keeps a single, persistent connection
-    (StaticPool, never closed by `get_connection`) only for the dialects in the module-level tuple
-    `_PERSISTED_CONNECTION_DIALECTS`; adding DuckDB there makes results readable. It must run
-    before the datasource's execution engine is created (the pool is chosen then).
-
-    GX compares the tuple's members with the engine's dialect name (`name in tuple`) and reads
-    `member.value` when matching a connection string, so the added member is a str with `.value`.
-    Idempotent. Raises CheckError when GX's internals no longer look as expected: then this
-    workaround must be revisited (see ../TOOLING-NOTES "Great Expectations 1.24 on DuckDB").
-    """
-    try:
-        from great_expectations.execution_engine import sqlalchemy_execution_engine as module
-    except ImportError as exc:  # pragma: no cover - great-expectations is a dependency
-        raise CheckError(f"great_expectations cannot be imported: {exc}") from exc
-    dialects = getattr(module, "_PERSISTED_CONNECTION_DIALECTS", None)
-    engine_class = getattr(module, "SqlAlchemyExecutionEngine", None)
-    if (
-        not isinstance(dialects, tuple)
-        or not callable(getattr(module, "_dialect_requires_persisted_connection", None))
-        or not callable(getattr(engine_class, "get_connection", None))
-    ):
-        raise CheckError(
-            "great_expectations changed: sqlalchemy_execution_engine no longer has the tuple"
-            " _PERSISTED_CONNECTION_DIALECTS (and _dialect_requires_persisted_connection) that"
-            " medfin extends so GX keeps one DuckDB connection open; without it every expectation"
-            " fails on an empty result. Revisit medfin.checks.gx_runner.keep_duckdb_connection_open"
-            " for this GX version."
-        )
-    if any(dialect == _DUCKDB_DIALECT for dialect in dialects):
-        return
-    module._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DialectName(_DUCKDB_DIALECT))
-
-
-def _gx_context(docs_dir: Path) -> Any:
-    """An ephemeral GX context: in-memory stores, no analytics, no progress bars, one docs site."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False),
-        data_docs_sites={
-            DATA_DOCS_SITE: {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            }
-        },
-    )
-    return gx.get_context(mode="ephemeral", project_config=config)
-
-
-def _duckdb_url(warehouse: Path) -> str:
-    from sqlalchemy.engine import URL
-
-    return URL.create("duckdb", database=str(warehouse)).render_as_string(hide_password=False)
-
-
-def _close_datasource(datasource: Any) -> None:
-    """Close GX's DuckDB connections so the warehouse can be opened again in this process."""
-    engine = getattr(datasource, "_execution_engine", None)
-    if engine is not None:
-        connection = getattr(engine, "_connection", None)
-        if connection is not None:
-            connection.close()
-            engine._connection = None
-        engine.engine.dispose()
-    sa_engine = getattr(datasource, "_engine", None)
-    if sa_engine is not None:
-        sa_engine.dispose()
-
-
-# --------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class Outcome:
-    """One expectation's result: the recorded row plus what the report shows besides it."""
-
-    suite: str
-    expectation: str  # GX expectation type
-    description: str
-    detail: str
-    result: CheckResult
-
-
-@dataclass(frozen=True)
-class CheckRun:
-    run_id: str
-    run_at: datetime
-    delivery_id: str | None
-    warehouse: Path
-    report_dir: Path
-    outcomes: tuple[Outcome, ...]
-    earlier: tuple[CheckResult, ...]  # rows of the build run already in quality.check_results
-    earlier_run_id: str | None
-    recorded: int
-    seconds: float
-    data_docs_index: Path | None
-
-    @property
-    def results(self) -> list[CheckResult]:
-        return [o.result for o in self.outcomes]
-
-    @property
-    def blocking(self) -> list[CheckResult]:
-        """GX checks that stop publication: fatal/error and failed or could not run."""
-        return blocking(self.results)
-
-    @property
-    def blocking_outcomes(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.result.blocks_publication]
-
-    @property
-    def ok(self) -> bool:
-        return not self.blocking
-
-    @property
-    def report(self) -> Path:
-        return self.report_dir / REPORT_FILE
-
-
-def default_report_dir(warehouse: Path) -> Path:
-    """`warehouse/medfin.duckdb` -> `warehouse/medfin.checks`."""
-    return warehouse.with_name(f"{warehouse.stem}.checks")
-
-
-def new_run_id(run_at: datetime) -> str:
-    return f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+__all__ = ["CHECKED_BY", "CheckError", "CheckRun", "Outcome", "run_checks"]
 
 
 # --------------------------------------------------------------------------- the warehouse
@@ -240,23 +92,6 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     for table, column, data_type in rows:
         tables.setdefault(table, []).append((column, data_type))
     return tables
-
-
-def _thresholds(
-    con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any], on: date
-) -> dict[str, dict[str, Any]]:
-    """The catalogue rows valid on `on`, by check name."""
-    if THRESHOLDS_TABLE not in tables:
-        return {}
-    cursor = con.execute(
-        "select check_name, check_level, category, context, severity, threshold_share,"
-        " lower_bound, upper_bound from seeds.check_thresholds"
-        " where valid_from <= ? and (valid_to is null or valid_to > ?)"
-        " order by valid_from",
-        [on, on],
-    )
-    names = [d[0] for d in cursor.description]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
 def _earlier(
@@ -327,7 +162,7 @@ def _plan(
     con: duckdb.DuckDBPyConnection,
     suite: Suite,
     tables: Mapping[str, list[tuple[str, str]]],
-    thresholds: Mapping[str, Mapping[str, Any]],
+    thresholds: Mapping[str, CatalogueRow],
     on: date,
 ) -> _SuitePlan:
     items = [_Planned(suite, i, e) for i, e in enumerate(suite.expectations)]
@@ -384,6 +219,13 @@ def _plan(
         plan.query = suite.batch_query()
 
     for item in items:
+        check = str(item.expectation["meta"]["check_name"])
+        row = thresholds.get(check)
+        if row is None:
+            item.status = "error"
+            item.detail = f"{catalogue.TABLE} has no row for {check} valid on {on}"
+            continue
+        item.expectation = {**item.expectation, "severity": GX_SEVERITY[row.severity]}
         for name in parameters(item.expectation):
             try:
                 plan.parameters[name] = _parameter(con, suite, name, thresholds, on)
@@ -396,7 +238,7 @@ def _parameter(
     con: duckdb.DuckDBPyConnection,
     suite: Suite,
     name: str,
-    thresholds: Mapping[str, Mapping[str, Any]],
+    thresholds: Mapping[str, CatalogueRow],
     on: date,
 ) -> Any:
     if name in suite.value_sets:
@@ -414,17 +256,17 @@ def _parameter(
     check, field = parsed
     row = thresholds.get(check)
     if row is None:
-        raise LookupError(f"{THRESHOLDS_TABLE} has no row for {check} valid on {on}")
+        raise LookupError(f"{catalogue.TABLE} has no row for {check} valid on {on}")
     if field == "threshold_share":
-        return float(row["threshold_share"] or 0.0)  # empty = 0 (the seed's documentation)
-    lower, upper = row.get("lower_bound"), row.get("upper_bound")
+        return float(row.threshold_share or 0.0)  # empty = 0 (the seed's documentation)
+    lower, upper = row.lower_bound, row.upper_bound
     if field == "values":
         if lower is None or upper is None:
-            raise LookupError(f"{THRESHOLDS_TABLE} row {check} needs lower_bound and upper_bound")
+            raise LookupError(f"{catalogue.TABLE} row {check} needs lower_bound and upper_bound")
         return list(range(int(lower), int(upper) + 1))
-    value = row.get(field)
+    value = lower if field == "lower_bound" else upper
     if value is None:
-        raise LookupError(f"{THRESHOLDS_TABLE} row {check} has no {field}")
+        raise LookupError(f"{catalogue.TABLE} row {check} has no {field}")
     return float(value)
 
 
@@ -447,7 +289,7 @@ def _run_gx(
     keep_duckdb_connection_open()
     if docs_dir.exists():
         shutil.rmtree(docs_dir)
-    context = _gx_context(docs_dir)
+    context = gx_context(docs_dir)
 
     import great_expectations as gx
     from great_expectations.core.expectation_suite import expectationSuiteSchema
@@ -456,7 +298,7 @@ def _run_gx(
     datasource = None
     try:
         datasource = context.data_sources.add_sql(
-            name="warehouse", connection_string=_duckdb_url(warehouse)
+            name="warehouse", connection_string=duckdb_url(warehouse)
         )
         for plan in runnable:
             items = [item for item in plan.items if item.status is None]
@@ -490,7 +332,7 @@ def _run_gx(
         index = context.build_data_docs(site_names=[DATA_DOCS_SITE]).get(DATA_DOCS_SITE)
     finally:
         if datasource is not None:
-            _close_datasource(datasource)
+            close_datasource(datasource)
         del context, datasource
         gc.collect()  # frees the DuckDB database GX opened, so it can be opened again here
     index_path = docs_dir / "index.html"
@@ -533,13 +375,15 @@ def run_checks(
     record: bool = True,
     suites_dir: Path | None = None,
 ) -> CheckRun:
-    """Run every expectation suite against `warehouse`; record and report the results.
+    """Run every expectation suite against `warehouse`; record the results and return them.
 
     `run_id`: the build's run id when the build calls this as its publication gate (the report
     then also lists the rows that run already recorded); default a new id. `delivery_id`: default
     the delivery of the latest build run recorded in quality.check_results, else the one in the
     build's delivery audit (staging.stg_medfin_build__delivery_audit). `record=False` leaves
-    quality.check_results untouched. Raises CheckError when the checks cannot run at all.
+    quality.check_results untouched. GX's Data Docs go to `report_dir`/data_docs; the caller
+    writes medfin's report (`report.write_report(run)`). Raises CheckError when the checks cannot
+    run at all.
     """
     started = time.perf_counter()
     # Absolute, not resolved: the published name is a link into the current release, and the
@@ -556,7 +400,7 @@ def run_checks(
 
     with _connect(warehouse) as con:
         tables = _tables(con)
-        thresholds = _thresholds(con, tables, today)
+        thresholds = catalogue.read(con, today)
         earlier_run_id, earlier = _earlier(con, tables, given_run_id)
         plans = [_plan(con, suite, tables, thresholds, today) for suite in suites]
         if delivery_id is None:
@@ -577,7 +421,7 @@ def run_checks(
         with _connect(warehouse) as con:
             recorded = record_results(con, [o.result for o in outcomes])
 
-    run = CheckRun(
+    return CheckRun(
         run_id=run_id,
         run_at=run_at,
         delivery_id=delivery_id,
@@ -590,29 +434,21 @@ def run_checks(
         seconds=time.perf_counter() - started,
         data_docs_index=docs_index,
     )
-    from medfin.checks.report import write_report
-
-    write_report(run)
-    return replace(run, seconds=time.perf_counter() - started)
 
 
 def _outcome(
     item: _Planned,
-    thresholds: Mapping[str, Mapping[str, Any]],
+    thresholds: Mapping[str, CatalogueRow],
     run_id: str,
     run_at: datetime,
     delivery_id: str | None,
 ) -> Outcome:
     meta = item.expectation.get("meta") or {}
     check_name = str(meta["check_name"])
-    catalogue = thresholds.get(check_name) or {}
-
-    def field(name: str) -> Any:
-        return catalogue.get(name) or meta.get(name)
-
+    row_of = thresholds.get(check_name)
     status, detail = item.status, item.detail
     violating, denominator = item.violating, item.denominator
-    where_to_look = str(meta.get("where_to_look") or "")
+    where_to_look = str(meta.get("where_to_look") or (row_of.where_to_look if row_of else "") or "")
     if status is None:
         result = dict(item.gx_result.result or {})
         message = _exception_message(item.gx_result)
@@ -636,24 +472,22 @@ def _outcome(
                 if scopes:
                     where_to_look = f"{', '.join(scopes)}: {where_to_look}"
     share = violating / denominator if violating is not None and denominator else None
-    threshold = catalogue.get("threshold_share") if catalogue else None
-    if catalogue and threshold is None:
-        threshold = 0.0
     row = CheckResult(
         run_id=run_id,
         run_at=run_at,
         delivery_id=delivery_id,
         checked_by=CHECKED_BY,
         check_name=check_name,
-        check_level=field("check_level"),
-        category=field("category"),
-        context=field("context"),
-        severity=str(field("severity")),
+        check_level=row_of.check_level if row_of else None,
+        category=row_of.category if row_of else None,
+        context=row_of.context if row_of else None,
+        # a check without a catalogue row is a defect of the catalogue: it blocks, never guesses
+        severity=row_of.severity if row_of else "error",
         scope=item.suite.scope(item.expectation),
         violating_rows=violating,
         denominator_rows=denominator,
         violating_share=share,
-        threshold_share=threshold,
+        threshold_share=(row_of.threshold_share or 0.0) if row_of else None,
         status=str(status),
         where_to_look=where_to_look or None,
     )

@@ -12,15 +12,12 @@ import html
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
 
 from medfin.checks.history import CheckResult
-
-if TYPE_CHECKING:
-    from medfin.checks.gx_runner import CheckRun, Outcome
+from medfin.checks.results import CheckRun, Outcome
 
 _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2}
 _STATUS_ORDER = {"error": 0, "failed": 1, "not_applicable": 2, "passed": 3}
@@ -276,6 +273,7 @@ def render_report(run: CheckRun) -> str:
 
 
 def write_report(run: CheckRun) -> Path:
+    """Write the quality report of `run` to `run.report` (the caller decides when)."""
     run.report_dir.mkdir(parents=True, exist_ok=True)
     run.report.write_text(render_report(run), encoding="utf-8")
     return run.report

@@ -14,10 +14,12 @@ suite's `meta.medfin` block says what to validate and where run-time values come
     value_sets     parameter name -> {table, column}: the distinct values of a seed column
     index_columns  columns GX reports for unexpected rows (shown as the detail of a failure)
 
-Every expectation's `meta` names its check in seeds.check_thresholds (`check_name`) and carries
-severity, check_level, category, context and where_to_look. An `{"$PARAMETER": name}` value is
-filled at run time: `<check_name>__threshold_share|lower_bound|upper_bound` from that check's
-catalogue row, `<check_name>__values` = the integers lower_bound..upper_bound, or a value set.
+Every expectation's `meta` names its check in the check catalogue (seeds.check_catalogue,
+`check_name`) and says where to look; severity, level, category, context and GX's own `severity`
+come from the catalogue row at run time, so a suite that writes any of them is refused. An
+`{"$PARAMETER": name}` value is filled at run time: `<check_name>__threshold_share|lower_bound|
+upper_bound` from that check's catalogue row, `<check_name>__values` = the integers
+lower_bound..upper_bound, or a value set.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from typing import Any
 from medfin.project import project_dir
 
 SUITES_FOLDER = "expectations"
-META_KEYS = ("check_name", "severity", "check_level", "category", "context", "where_to_look")
+META_KEYS = ("check_name", "where_to_look")
+# What the catalogue says of a check; a suite that repeats it is refused.
+CATALOGUE_KEYS = ("severity", "check_level", "category", "context", "threshold_share")
 SEED_FIELDS = ("threshold_share", "lower_bound", "upper_bound", "values")
 _SEED_PARAMETER = re.compile(r"^(?P<check>[a-z][a-z0-9_]*?)__(?P<field>[a-z_]+)$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -128,6 +132,12 @@ def load_suite(path: Path) -> Suite:
         missing = [key for key in META_KEYS if not meta.get(key)]
         if missing:
             raise SuiteError(f"{path.name}: expectation {index} lacks meta {', '.join(missing)}")
+        copied = [key for key in CATALOGUE_KEYS if key in meta or key in expectation]
+        if copied:
+            raise SuiteError(
+                f"{path.name}: expectation {index} writes {', '.join(copied)}; that belongs to"
+                f" the check's row in seeds/check_catalogue.csv"
+            )
         for parameter in parameters(expectation):
             if parameter not in value_sets and seed_parameter(parameter) is None:
                 raise SuiteError(f"{path.name}: unknown $PARAMETER {parameter}")

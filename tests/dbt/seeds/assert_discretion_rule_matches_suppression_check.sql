@@ -1,6 +1,6 @@
 -- One rule, two readers: the discretion rule the analyst file and the reporting marts apply
 -- (seeds/discretion_rules.csv, small_count) and the range the Great Expectations check verifies
--- (check_thresholds.csv, gx_small_numbers_suppressed) must be the same 1-4. A row here means one
+-- (check_catalogue.csv, gx_small_numbers_suppressed) must be the same 1-4. A row here means one
 -- was changed without the other.
 select
     rules.lower_bound as rule_lower_bound,
@@ -8,7 +8,7 @@ select
     checks.lower_bound as check_lower_bound,
     checks.upper_bound as check_upper_bound
 from {{ ref('discretion_rules') }} as rules
-left join {{ ref('check_thresholds') }} as checks
+left join {{ ref('check_catalogue') }} as checks
     on
         checks.check_name = 'gx_small_numbers_suppressed'
         and checks.valid_to is null
