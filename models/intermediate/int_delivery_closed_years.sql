@@ -12,8 +12,7 @@ with delivery as (
 ),
 
 years as (
-    select distinct
-        cast(extract(year from dates.date_day) as integer) as activity_year
+    select distinct cast(extract(year from dates.date_day) as integer) as activity_year
     from {{ ref('dim_date') }} as dates
     cross join delivery
     where

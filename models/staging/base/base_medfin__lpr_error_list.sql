@@ -1,4 +1,4 @@
--- Every row of raw lpr_error_list, judged once: the contract's rules (in _base__models.yml)
+-- Every row of raw lpr_error_list, judged once: the contract's rules (listed in _base__models.yml)
 -- and these, which need seeds or several columns: the region in the seed.
 {{ staging_checked('lpr_error_list', [
     ['invalid_code', 'region_code', unknown_region()],

@@ -1,5 +1,5 @@
--- Every row of raw population, judged once: the contract's rules (in _base__models.yml)
--- and these, which need seeds or several columns: the municipality in the seed.
+-- Every row of raw population, judged once: the contract's rules (listed in _base__models.yml) and
+-- these, which need seeds or several columns: the municipality in the seed.
 {{ staging_checked('population', [
     ['unknown_municipality', 'municipality_code', unknown_municipality()],
 ]) }}
