@@ -1,6 +1,6 @@
 """Print one checksum per table of a warehouse: proof that a refactoring left every mart unchanged.
 
-Usage: python scripts/mart_checksums.py WAREHOUSE.duckdb [--schemas core,finance,...] > sums.tsv
+Usage: python scripts/mart_checksums.py WAREHOUSE.duckdb [--schemas core,...] [--ignore source]
 
 A table's checksum is the md5 of its column names and types and of its rows in sorted order, so
 it does not depend on row order or on how DuckDB laid the file out; two warehouses built from the
@@ -20,7 +20,9 @@ import duckdb
 RUN_TIME_COLUMNS = {"run_id", "run_at", "validated_at", "published_at"}
 
 
-def checksums(path: str, schemas: list[str]) -> list[tuple[str, str, int, str]]:
+def checksums(
+    path: str, schemas: list[str], ignore: frozenset[str] = frozenset()
+) -> list[tuple[str, str, str, str]]:
     con = duckdb.connect(path, read_only=True)
     tables = con.execute(
         "select table_schema, table_name from information_schema.tables "
@@ -34,8 +36,9 @@ def checksums(path: str, schemas: list[str]) -> list[tuple[str, str, int, str]]:
             "where table_schema = ? and table_name = ? order by ordinal_position",
             [schema, table],
         ).fetchall()
-        kept = [c for c, _ in columns if c not in RUN_TIME_COLUMNS]
-        skipped = ",".join(c for c, _ in columns if c in RUN_TIME_COLUMNS) or "-"
+        left_out = RUN_TIME_COLUMNS | ignore
+        kept = [c for c, _ in columns if c not in left_out]
+        skipped = ",".join(c for c, _ in columns if c in left_out) or "-"
         shape = ";".join(f"{c}:{t}" for c, t in columns)
         row = "row(" + ", ".join(f'"{c}"' for c in kept) + ")::varchar"
         rows, digest = con.execute(
@@ -58,8 +61,15 @@ def main() -> None:
     parser.add_argument(
         "--schemas", default="core,finance,reporting,quality,staging,intermediate,seeds"
     )
+    parser.add_argument(
+        "--ignore",
+        default="",
+        help="comma-separated columns to leave out too (e.g. source, to compare seeds whose "
+        "source text was rewritten)",
+    )
     args = parser.parse_args()
-    for line in checksums(args.warehouse, args.schemas.split(",")):
+    ignore = frozenset(c for c in args.ignore.split(",") if c)
+    for line in checksums(args.warehouse, args.schemas.split(","), ignore):
         sys.stdout.write("\t".join(str(x) for x in line) + "\n")
 
 
