@@ -8,13 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint-sql clean
+.PHONY: help venv demo test lint lint-sql clean
 
 help:
 	@echo "make venv      create .venv and install medfin[dev] with constraints.txt"
 	@echo "make demo      generate a tiny synthetic delivery and build warehouse/medfin.duckdb"
-	@echo "make test      ruff check + pytest"
-	@echo "make lint-sql  sqlfluff lint models (dbt templater)"
+	@echo "make test      make lint + pytest (CI runs exactly this: .ci/run)"
+	@echo "make lint      ruff check and format --check, sqlfluff on models, dbt tests, analyses, macros"
+	@echo "make lint-sql  the sqlfluff part of make lint"
 	@echo "make clean     remove build outputs (keeps .venv)"
 
 venv: $(STAMP)
@@ -32,14 +33,19 @@ demo: venv
 	$(BIN)/medfin generate --scale tiny --years 2021 --seed 42 --out demo/delivery --defects default
 	$(BIN)/medfin build --delivery demo/delivery
 
-test: venv
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/pytest -q
 
-# The dbt templater compiles models against the profile, so the warehouse folder must exist.
+lint: venv lint-sql
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Models, singular tests and analyses with the dbt templater (it compiles them against the
+# profile); macros with the jinja templater, since the dbt templater skips macro files
+# (macros/.sqlfluff says which rule is off there and why). Generated SQL is in .sqlfluffignore.
 lint-sql: venv
-	mkdir -p warehouse
-	$(BIN)/sqlfluff lint models
+	$(BIN)/sqlfluff lint --processes 2 models tests/dbt analyses
+	$(BIN)/sqlfluff lint --templater jinja macros
 
 clean:
 	rm -rf target dbt_packages logs demo warehouse .pytest_cache .ruff_cache bench-results

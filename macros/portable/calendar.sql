@@ -17,7 +17,8 @@
 
 {#-
     ISO 8601 week number (1-53; the week with the year's first Thursday is week 1). `extract(week
-    ...)` is the ISO week on DuckDB, Postgres and Spark alike; the macro keeps that fact in one place.
+    ...)` is the ISO week on DuckDB, Postgres and Spark alike; the macro keeps that fact in one
+    place.
 -#}
 {% macro medfin_iso_week(date_expression) -%}
     {{ return(adapter.dispatch('medfin_iso_week')(date_expression)) }}

@@ -21,9 +21,13 @@
 {%- endmacro %}
 
 {% macro default__letters_and_digits(expression) -%}
-    translate(regexp_replace({{ expression }}, '[^\\p{L}\\p{N}]', ''), '０１２３４５６７８９', '0123456789')
+    translate(
+        regexp_replace({{ expression }}, '[^\\p{L}\\p{N}]', ''), '０１２３４５６７８９', '0123456789'
+    )
 {%- endmacro %}
 
 {% macro duckdb__letters_and_digits(expression) -%}
-    translate(regexp_replace({{ expression }}, '[^\p{L}\p{N}]', '', 'g'), '０１２３４５６７８９', '0123456789')
+    translate(
+        regexp_replace({{ expression }}, '[^\p{L}\p{N}]', '', 'g'), '０１２３４５６７８９', '0123456789'
+    )
 {%- endmacro %}

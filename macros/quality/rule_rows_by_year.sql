@@ -21,14 +21,21 @@
 
 {% macro rule_rows_by_year(years) -%}
     {%- set periodic = {
-        'co_financing_rules': ['r.area', 'r.provider_kind', 'r.age_group', 'r.share', 'r.cap_dkk', 'r.cap_unit'],
+        'co_financing_rules': [
+            'r.area', 'r.provider_kind', 'r.age_group', 'r.share', 'r.cap_dkk', 'r.cap_unit',
+        ],
         'age_groups': ['r.age_group', 'r.age_from', 'r.age_to'],
         'admission_rules': ['r.contact_type', 'r.min_duration_hours'],
     } -%}
     {%- set yearly = {
-        'full_financing_tariffs': ('year', ['r.category', 'r.rehab_group', 'r.unit', 'r.tariff_dkk']),
+        'full_financing_tariffs': (
+            'year', ['r.category', 'r.rehab_group', 'r.unit', 'r.tariff_dkk'],
+        ),
         'psychiatric_tariffs': ('year', ['r.kind', 'r.tariff_dkk']),
-        'drg_catalogue': ('drg_year', ['r.drg_code', 'r.tariff_dkk', 'r.trim_point_days', 'r.long_stay_day_rate_dkk']),
+        'drg_catalogue': (
+            'drg_year',
+            ['r.drg_code', 'r.tariff_dkk', 'r.trim_point_days', 'r.long_stay_day_rate_dkk'],
+        ),
     } -%}
     {%- set first_day = year_start('y.activity_year') -%}
     {%- for seed, columns in periodic.items() %}

@@ -13,7 +13,9 @@
     municipality and column, then joined to every level, so that a citizen who moved within a
     council counts once in it; `value` and `observations` may use only facts.person_id.
 -#}
-{% macro data_package_table(table_id, facts, where, breakdown, value, observations, additive=true) -%}
+{% macro data_package_table(
+    table_id, facts, where, breakdown, value, observations, additive=true
+) -%}
     {%- set breakdown_value -%}
         {%- if breakdown == 'age_band' -%}
             age_bands.age_band
@@ -74,7 +76,9 @@
             geography.geo_level,
             geography.geo_code,
             by_citizen.breakdown_value,
-            cast({{ value | replace('facts.', 'by_citizen.') }} as {{ money_type() }}) as count_value,
+            cast(
+                {{ value | replace('facts.', 'by_citizen.') }} as {{ money_type() }}
+            ) as count_value,
             cast({{ observations | replace('facts.', 'by_citizen.') }} as bigint) as observations,
             max(by_citizen.illustrative) = 1 as uses_illustrative_rule
         from (

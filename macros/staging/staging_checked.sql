@@ -96,7 +96,8 @@ normalised as (
 key_rows as not materialized (
     select
         {%- for column in key %}
-        {{ _stg_normalise('key_source.' ~ column, normalisers[column]) }} as {{ column }}{{ ',' if not loop.last }}
+        {{ _stg_normalise('key_source.' ~ column, normalisers[column]) }}
+            as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ source('medfin_raw', table) }} as key_source
 ),
@@ -129,7 +130,8 @@ judged as (
     left join duplicate_keys
         on
             {%- for column in key %}
-            {{ 'and ' if not loop.first }}normalised.{{ column }} = duplicate_keys.duplicate_key_{{ loop.index }}
+            {{ 'and ' if not loop.first }}normalised.{{ column }}
+                = duplicate_keys.duplicate_key_{{ loop.index }}
             {%- endfor %}
     {%- endif %}
 )

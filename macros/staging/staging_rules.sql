@@ -37,7 +37,7 @@
     {%- elif rule['test'] == 'money_precision' -%}
         {{ column }} <> round({{ column }}, {{ value }})
     {%- else -%}
-        {{ exceptions.raise_compiler_error("staging: unknown contract rule test '" ~ rule['test'] ~ "'") }}
+        {{ exceptions.raise_compiler_error("staging: unknown rule test '" ~ rule['test'] ~ "'") }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,11 +1,12 @@
 {#-
-    medfin_equal_aggregate: an aggregate of `model` equals an aggregate of `compare_model`, per group.
+    medfin_equal_aggregate: an aggregate of `model` equals an aggregate of `compare_model`, per
+    group.
 
     expression / compare_expression: aggregate SQL, e.g. `sum(co_financing_dkk)` (compare_expression
-    defaults to expression). group_by / compare_group_by: lists of column names or expressions, paired
-    by position (compare_group_by defaults to group_by); empty = one total. tolerance: largest
-    absolute difference still accepted (default 0 = exact). Filter the model side with the test's
-    `config: where`, the compare side with `compare_where`.
+    defaults to expression). group_by / compare_group_by: lists of column names or expressions,
+    paired by position (compare_group_by defaults to group_by); empty = one total. tolerance:
+    largest absolute difference still accepted (default 0 = exact). Filter the model side with the
+    test's `config: where`, the compare side with `compare_where`.
 
     Fails with one row per group that is missing on either side, has a null aggregate on one side
     only, or differs by more than the tolerance. Group keys match null-safely (null = null).
@@ -16,10 +17,14 @@
 {%- set compare_expression = compare_expression or expression -%}
 {%- set compare_group_by = group_by if compare_group_by is none else compare_group_by -%}
 {%- if group_by is string or compare_group_by is string -%}
-    {{ exceptions.raise_compiler_error("medfin_equal_aggregate: group_by and compare_group_by are lists") }}
+    {{ exceptions.raise_compiler_error(
+        "medfin_equal_aggregate: group_by and compare_group_by are lists"
+    ) }}
 {%- endif -%}
 {%- if group_by | length != compare_group_by | length -%}
-    {{ exceptions.raise_compiler_error("medfin_equal_aggregate: group_by and compare_group_by differ in length") }}
+    {{ exceptions.raise_compiler_error(
+        "medfin_equal_aggregate: group_by and compare_group_by differ in length"
+    ) }}
 {%- endif -%}
 {%- set keys = [] -%}
 {%- for key in group_by -%}

@@ -16,7 +16,8 @@
     {%- set partition_columns = partition_by -%}
 {%- endif -%}
 {%- set first_month = dbt.date_trunc('month', "cast('" ~ from_month ~ "' as date)") -%}
-{%- set after_last_month = dbt.dateadd('month', 1, dbt.date_trunc('month', "cast('" ~ to_month ~ "' as date)")) %}
+{%- set last_month = dbt.date_trunc('month', "cast('" ~ to_month ~ "' as date)") %}
+{%- set after_last_month = dbt.dateadd('month', 1, last_month) %}
 
 with months as (
     {{ medfin_date_spine('month', first_month, after_last_month) }}

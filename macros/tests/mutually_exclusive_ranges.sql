@@ -15,7 +15,9 @@
     partition_by=none, gaps='allowed', zero_length_range_allowed=false) %}
 
 {%- if gaps not in ['allowed', 'not_allowed', 'required'] -%}
-    {{ exceptions.raise_compiler_error("medfin_mutually_exclusive_ranges: gaps is allowed, not_allowed or required") }}
+    {{ exceptions.raise_compiler_error(
+        "medfin_mutually_exclusive_ranges: gaps is allowed, not_allowed or required"
+    ) }}
 {%- endif -%}
 {%- if partition_by is none -%}
     {%- set partition_columns = '' -%}
@@ -44,14 +46,20 @@ checked as (
         ranges.*,
         case
             when range_lower is null then 'null_lower_bound'
-            when range_upper is not null and range_upper {{ '<' if zero_length_range_allowed else '<=' }} range_lower
+            when
+                range_upper is not null
+                and range_upper {{ '<' if zero_length_range_allowed else '<=' }} range_lower
                 then 'upper_not_after_lower'
-            when next_range_lower is not null and (range_upper is null or next_range_lower < range_upper)
+            when
+                next_range_lower is not null
+                and (range_upper is null or next_range_lower < range_upper)
                 then 'overlaps_next'
             {% if gaps == 'not_allowed' -%}
-            when next_range_lower is not null and next_range_lower > range_upper then 'gap_before_next'
+            when next_range_lower is not null and next_range_lower > range_upper
+                then 'gap_before_next'
             {% elif gaps == 'required' -%}
-            when next_range_lower is not null and next_range_lower = range_upper then 'no_gap_before_next'
+            when next_range_lower is not null and next_range_lower = range_upper
+                then 'no_gap_before_next'
             {% endif -%}
         end as failure_reason
     from ranges

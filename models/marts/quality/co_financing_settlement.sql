@@ -1,8 +1,9 @@
 -- Grain: region x activity year. The co-financing settlement of a region
 -- (docs/domain.md#aconto-and-ceiling): activity-based co-financing computed by medfin for the
--- region's paying municipalities; the ceiling on the region's co-financing income (excess goes
--- to the state); the aconto the municipalities paid from 2019; and what the region booked as `medfinansiering`, which
--- must equal the activity-based figure. Ceilings and aconto come from seeds; unknown = null.
+-- region's paying municipalities; the ceiling on the region's co-financing income (excess goes to
+-- the state); the aconto the municipalities paid from 2019; and what the region booked as
+-- `medfinansiering`, which must equal the activity-based figure. Ceilings and aconto come from
+-- seeds; unknown = null.
 with activity as (
     select
         municipalities.region_code,

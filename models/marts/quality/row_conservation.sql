@@ -42,7 +42,9 @@ quarantined as (
         source_table,
         sum(quarantined) as rows_quarantined,
         {{ dbt.listagg(
-            dbt.concat(['rejection_reason', "': '", 'cast(quarantined as ' ~ dbt.type_string() ~ ')']),
+            dbt.concat([
+                'rejection_reason', "': '", 'cast(quarantined as ' ~ dbt.type_string() ~ ')',
+            ]),
             "', '",
             'order by rejection_reason'
         ) }} as quarantine_reasons
