@@ -9,11 +9,13 @@ mode puts this folder on sys.path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from deliveries import write_delivery
+from warehouses import reuse_dbt_parse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +23,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_parses_once() -> Iterator[None]:
+    """dbt parses the project once per session (warehouses.reuse_dbt_parse)."""
+    with reuse_dbt_parse():
+        yield
 
 
 @pytest.fixture(params=["parquet", "csv"])

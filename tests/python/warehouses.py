@@ -12,6 +12,8 @@ that rebuilds only what a tampering changed.
   manifest entry changed, the build's delivery audit, the check history, and any `select`ed
   node such as a changed seed). Validation, Great Expectations, the publication gate and
   publication run as in every build.
+- `reuse_dbt_parse()` (a session fixture in conftest.py): dbt parses the project once per session
+  instead of once per build (see there).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import os
+import pprint
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,7 +36,7 @@ import duckdb
 import pytest
 
 from medfin import publish
-from medfin.build import BuildResult, Dbt, Progress, build
+from medfin.build import BuildResult, Dbt, Progress, build, work_dir
 from medfin.checks.history import CHECK_RESULTS, GOLDEN_FIGURES, HISTORY_SOURCE
 from medfin.contract import SOURCE_NAME
 from medfin.generate import generate_delivery
@@ -131,6 +135,7 @@ def built(
     warehouse = source.parent / "medfin.duckdb"
     progress: list[Progress] = []
     result = build(source, warehouse, verbose=False, progress=progress.append)
+    _keep_parse(warehouse)
     return Built(source, warehouse, result, progress)
 
 
@@ -169,7 +174,7 @@ def project_copy(where: Path) -> Path:
 def published_copy(base: Built, folder: Path) -> Path:
     """A copy of `base`'s published files (full warehouse and analyst file), published as
     release `first` of `folder`/medfin.duckdb, for a test that builds into or checks it."""
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     full, marts = folder / "first-full.duckdb", folder / "first-marts.duckdb"
     shutil.copyfile(base.warehouse, full)
     shutil.copyfile(publish.layout(base.warehouse).marts, marts)
@@ -259,3 +264,56 @@ def _incremental(base: Path, selectors: Sequence[str]) -> Iterator[set[str]]:
         patch.setattr(publish, "create_database", start_from_base)
         patch.setattr(Dbt, "invoke", select)
         yield used
+
+
+# --------------------------------------------------------------------------- one dbt parse
+# dbt's flag for where its saved parse (partial_parse.msgpack) is read from.
+PARSE_FILE_ENV = "DBT_PARTIAL_PARSE_FILE_PATH"
+# Profile fields that differ from build to build only because every build has a candidate file of
+# its own (the path, and the settings that name its spill folder); nothing in the project reads
+# them while parsing (no model, macro or YAML uses target.path or target.settings).
+_PER_WAREHOUSE = ("path", "settings")
+
+
+@contextmanager
+def reuse_dbt_parse() -> Iterator[None]:
+    """Within: dbt parses the repository's project once, not once per build (about a third of a
+    tiny build). dbt already re-uses its saved parse when the same warehouse is built again and
+    re-parses only the files that changed, the files that read a changed environment variable
+    (the delivery's folder and format) included. It refuses when the profile changed, and the
+    profile names the candidate file, which differs for every warehouse of the test session:
+    here the profile's check leaves that path out, for the repository's project only (any other
+    project, such as the staging-only copy, is parsed in full). The first shared build
+    (`built`) saves the parse every later build starts from."""
+    from dbt.contracts.files import FileHash
+    from dbt.parser.manifest import ManifestLoader
+
+    state_check = ManifestLoader.build_manifest_state_check
+
+    def without_the_warehouse_path(self: ManifestLoader) -> Any:
+        check = state_check(self)
+        config = self.root_project
+        keys = [(k, v) for k, v in config.credentials.connection_info() if k not in _PER_WAREHOUSE]
+        keys.append(("project_root", str(Path(config.project_root).resolve())))
+        check.profile_hash = FileHash.from_contents(pprint.pformat(sorted(keys)))
+        return check
+
+    before = os.environ.pop(PARSE_FILE_ENV, None)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ManifestLoader, "build_manifest_state_check", without_the_warehouse_path)
+            yield
+    finally:
+        os.environ.pop(PARSE_FILE_ENV, None)  # set by _keep_parse
+        if before is not None:
+            os.environ[PARSE_FILE_ENV] = before
+
+
+def _keep_parse(warehouse: Path) -> None:
+    """After the first build of the repository's project: every later dbt command reads its
+    saved parse (dbt checks it is still valid, and re-parses what changed)."""
+    saved = work_dir(warehouse) / "target" / "partial_parse.msgpack"
+    kept = _ROOT / "partial_parse.msgpack"
+    if PARSE_FILE_ENV not in os.environ and saved.is_file():
+        shutil.copyfile(saved, kept)
+        os.environ[PARSE_FILE_ENV] = str(kept)
