@@ -1,16 +1,21 @@
 """Shared fixtures: minimal valid deliveries (written by deliveries.py) and the repository root.
 
+Generated deliveries and built warehouses are shared through warehouses.py (built once per
+session, keyed by defect profile, format and years); tests that write copy them first.
+
 Test modules import helpers with `from deliveries import ...`: pytest's default (prepend) import
 mode puts this folder on sys.path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from deliveries import write_delivery
+from warehouses import reuse_dbt_parse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,28 +25,35 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_parses_once() -> Iterator[None]:
+    """dbt parses the project once per session (warehouses.reuse_dbt_parse)."""
+    with reuse_dbt_parse():
+        yield
+
+
 @pytest.fixture(params=["parquet", "csv"])
 def fmt(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def delivery(tmp_path: Path, fmt: str) -> Path:
-    """A valid delivery in `fmt` (parametrised: parquet and csv) with every contract table."""
+def _minimal(tmp_path: Path, fmt: str) -> Path:
     out = tmp_path / "delivery"
     write_delivery(out, fmt)
     return out
 
 
 @pytest.fixture
+def delivery(tmp_path: Path, fmt: str) -> Path:
+    """A valid delivery in `fmt` (parametrised: parquet and csv) with every contract table."""
+    return _minimal(tmp_path, fmt)
+
+
+@pytest.fixture
 def parquet_delivery(tmp_path: Path) -> Path:
-    out = tmp_path / "delivery"
-    write_delivery(out, "parquet")
-    return out
+    return _minimal(tmp_path, "parquet")
 
 
 @pytest.fixture
 def csv_delivery(tmp_path: Path) -> Path:
-    out = tmp_path / "delivery"
-    write_delivery(out, "csv")
-    return out
+    return _minimal(tmp_path, "csv")

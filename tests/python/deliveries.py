@@ -149,6 +149,15 @@ def update_manifest(directory: Path, change: Callable[[dict[str, Any]], None]) -
     path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
+def rewrite_table(directory: Path, table: str, data: pa.Table) -> None:
+    """Replace a Parquet table of a delivery (a new file, never the bytes of a shared one) and
+    make its manifest entry (rows, sha256) agree with it, so that only the data is changed."""
+    path = directory / f"{table}.parquet"
+    path.unlink()
+    pq.write_table(data, path)
+    refresh_entry(directory, table)
+
+
 def refresh_entry(directory: Path, table: str) -> None:
     """Recompute rows and sha256 of one table after a test rewrote its file."""
     path = next(directory.glob(f"{table}.*"))

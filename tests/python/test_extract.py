@@ -212,11 +212,16 @@ def test_extra_column_is_a_warning(delivery: Path, fmt: str) -> None:
     assert any("persons: extra columns shoe_size" in w for w in result.warnings)
 
 
+def _rewrite_csv(delivery: Path, table: str, columns: Any, rows: list[dict[str, Any]]) -> None:
+    """Replace one CSV table of a delivery and make its manifest entry agree with the file."""
+    write_csv(delivery / f"{table}.csv", columns, rows)
+    refresh_entry(delivery, table)
+
+
 def test_csv_missing_column(csv_delivery: Path) -> None:
     table = load_contract().table("drg_courses")
     names = [n for n in table.column_names if n != "tariff_dkk"]
-    write_csv(csv_delivery / "drg_courses.csv", names, sample_rows(table))
-    refresh_entry(csv_delivery, "drg_courses")
+    _rewrite_csv(csv_delivery, "drg_courses", names, sample_rows(table))
     message = _problems(csv_delivery)
     assert "table drg_courses, column tariff_dkk: missing from the CSV header" in message
     assert "expected money (DECIMAL(14,2))" in message
@@ -226,8 +231,7 @@ def test_csv_bad_value(csv_delivery: Path) -> None:
     table = load_contract().table("persons")
     rows = sample_rows(table)
     rows[0]["birth_date"] = "2021-13-45"
-    write_csv(csv_delivery / "persons.csv", table.column_names, rows)
-    refresh_entry(csv_delivery, "persons")
+    _rewrite_csv(csv_delivery, "persons", table.column_names, rows)
     message = _problems(csv_delivery)
     assert "table persons: CSV values do not parse as the contract types" in message
     assert "birth_date" in message
@@ -235,8 +239,7 @@ def test_csv_bad_value(csv_delivery: Path) -> None:
 
 def test_csv_columns_in_another_order_pass(csv_delivery: Path) -> None:
     table = load_contract().table("persons")
-    write_csv(csv_delivery / "persons.csv", reversed(table.column_names), sample_rows(table))
-    refresh_entry(csv_delivery, "persons")
+    _rewrite_csv(csv_delivery, "persons", reversed(table.column_names), sample_rows(table))
     validate_delivery(csv_delivery)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,23 +28,15 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from deliveries import refresh_entry
+from deliveries import refresh_entry, rewrite_table
 from medfin import publish
 from medfin.build import BuildError, Progress, build, work_dir
 from medfin.cli import app
 from medfin.extract import DeliveryError
 from medfin.lock import lock_path, warehouse_lock
-from medfin.publish import layout
-from warehouses import built
+from warehouses import built, digests, published_copy, rebuild, tampered_copy
 
 runner = CliRunner()
-
-
-def _digests(warehouse: Path) -> dict[str, str]:
-    return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in layout(warehouse).published
-    }
 
 
 def _delivery_id(warehouse: Path) -> str:
@@ -107,8 +98,8 @@ def test_two_builds_at_once_publish_one_delivery_under_its_own_name(tmp_path: Pa
 # --------------------------------------------------------------------------- empty deliveries
 def test_an_empty_delivery_is_refused_and_the_published_files_stay(tmp_path: Path) -> None:
     published = built("none").warehouse
-    before = _digests(published)
-    empty = Path(shutil.copytree(built("none").delivery, tmp_path / "empty"))
+    before = digests(published)
+    empty = tampered_copy(built("none"), tmp_path)
     for path in sorted(empty.glob("*.parquet")):
         table = pq.read_table(path)
         pq.write_table(table.schema.empty_table(), path)
@@ -120,14 +111,16 @@ def test_an_empty_delivery_is_refused_and_the_published_files_stay(tmp_path: Pat
         needle = f"table {table}: required, but {table}.parquet has no rows"
         assert any(p.startswith(needle) for p in problems), table
     assert str(refused.value).splitlines()[0].endswith(problems[0])
-    assert _digests(published) == before
+    assert digests(published) == before
 
 
 # --------------------------------------------------------------------------- verified bytes
 def test_a_file_swapped_after_validation_is_not_what_is_published(tmp_path: Path) -> None:
     """The delivery's practice services are rewritten (every fee doubled) after validation, while
-    dbt runs: the warehouse holds the fees that were hashed, not the swapped ones."""
-    delivery = Path(shutil.copytree(built("none").delivery, tmp_path / "delivery"))
+    dbt runs: the warehouse holds the fees that were hashed, not the swapped ones. (dbt rebuilds
+    what reads the practice services, on a copy of the shared build.)"""
+    base = built("none")
+    delivery = tampered_copy(base, tmp_path)
     services = delivery / "practice_services.parquet"
     original = pq.read_table(services)
     fees = sum(original.column("fee_dkk").to_pylist())
@@ -147,7 +140,14 @@ def test_a_file_swapped_after_validation_is_not_what_is_published(tmp_path: Path
             swapped.append(progress.phase)
 
     warehouse = tmp_path / "wh" / "medfin.duckdb"
-    result = build(delivery, warehouse, verbose=False, progress=swap_during_dbt)
+    result = rebuild(
+        base,
+        delivery,
+        warehouse,
+        changed=["practice_services"],
+        verbose=False,
+        progress=swap_during_dbt,
+    )
     assert swapped, "the file was swapped while dbt ran"
     with duckdb.connect(str(result.warehouse), read_only=True) as con:
         (published,) = con.execute("select sum(fee_dkk) from core.fct_practice_services").fetchone()
@@ -179,9 +179,9 @@ def test_material_incompleteness_stops_publication_and_check_agrees(tmp_path: Pa
     """1 % of the region's own contacts missing from the DRG data used to be published with a
     warning. Above the material level (0.1 %) the build is refused, and `medfin check` on the
     same warehouse reaches the same verdict."""
-    delivery = Path(shutil.copytree(built("none").delivery, tmp_path / "delivery"))
-    epj = delivery / "epj_contacts.parquet"
-    own = pq.read_table(epj)
+    base = built("none")
+    delivery = tampered_copy(base, tmp_path)
+    own = pq.read_table(delivery / "epj_contacts.parquet")
     extra = own.slice(0, own.num_rows // 100)
     ids = pa.array(
         [f"MISSING{i:06d}" for i in range(extra.num_rows)], own.schema.field("contact_id").type
@@ -189,12 +189,11 @@ def test_material_incompleteness_stops_publication_and_check_agrees(tmp_path: Pa
     extra = extra.set_column(
         own.schema.get_field_index("contact_id"), own.schema.field("contact_id"), ids
     )
-    pq.write_table(pa.concat_tables([own, extra]), epj)
-    refresh_entry(delivery, "epj_contacts")
+    rewrite_table(delivery, "epj_contacts", pa.concat_tables([own, extra]))
 
     warehouse = tmp_path / "wh" / "medfin.duckdb"
     with pytest.raises(BuildError) as refused:
-        build(delivery, warehouse, verbose=False)
+        rebuild(base, delivery, warehouse, verbose=False)
     stopped = {c.check_name for c in refused.value.failed_checks}
     assert {"contacts_not_found_material"} <= stopped
     assert not warehouse.exists()  # nothing was published
@@ -210,13 +209,7 @@ def test_check_of_a_published_warehouse_never_writes_it_in_place(tmp_path: Path)
     """`medfin check` appended its history into the published file; killed after writing, it left
     a WAL that the next publication replayed into the wrong file (issue 10). Now it checks a copy
     and publishes that as a new release: the released file is never opened for writing."""
-    source = built("none").warehouse
-    warehouse = tmp_path / "wh" / "medfin.duckdb"
-    warehouse.parent.mkdir()
-    full, marts = tmp_path / "full.duckdb", tmp_path / "marts.duckdb"
-    shutil.copyfile(source, full)
-    shutil.copyfile(layout(source).marts, marts)
-    publish.publish(warehouse, full, marts, "first")
+    warehouse = published_copy(built("none"), tmp_path / "wh")
     released = publish.current_release(warehouse)
     assert released is not None
     kept = tmp_path / "kept.duckdb"

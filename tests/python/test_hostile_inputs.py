@@ -37,24 +37,23 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from deliveries import refresh_entry, update_manifest, write_delivery
-from medfin import publish
 from medfin.build import build
 from medfin.cli import app
 from medfin.contract import is_pseudonym_shaped
 from medfin.extract import DeliveryError, count_csv_rows, validate_delivery
-from medfin.generate import generate_delivery
 from medfin.publish import layout
-from warehouses import STAGING_MODELS, built, staging_project
+from warehouses import (
+    STAGING_MODELS,
+    built,
+    digests,
+    generated_delivery,
+    published_copy,
+    staging_built,
+    tampered_copy,
+)
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _digests(warehouse: Path) -> dict[str, str]:
-    return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in layout(warehouse).published
-    }
 
 
 def _readable(warehouse: Path) -> int:
@@ -67,15 +66,7 @@ def _readable(warehouse: Path) -> int:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A published warehouse of its own (a copy of the shared tiny build), for the refusals."""
-    source = built("none").warehouse
-    where = tmp_path_factory.mktemp("hostile-published")
-    full, marts = where / "full.duckdb", where / "marts.duckdb"
-    shutil.copyfile(source, full)
-    shutil.copyfile(layout(source).marts, marts)
-    warehouse = where / "wh" / "medfin.duckdb"
-    warehouse.parent.mkdir()
-    publish.publish(warehouse, full, marts, "first")
-    return warehouse
+    return published_copy(built("none"), tmp_path_factory.mktemp("hostile-published") / "wh")
 
 
 # =========================================================================== refused at the door
@@ -215,7 +206,7 @@ def test_a_hostile_delivery_is_refused_in_one_line(
     make, fault, named = REFUSALS[case]
     delivery = make(tmp_path)
     fault(delivery)
-    before = _digests(published)
+    before = digests(published)
     result = runner.invoke(
         app, ["build", "--delivery", str(delivery), "--warehouse", str(published)]
     )
@@ -226,7 +217,7 @@ def test_a_hostile_delivery_is_refused_in_one_line(
     assert len(lines) - first <= 10, result.output  # one line, a few of detail, the log
     log = Path(lines[-1].removeprefix("Every problem: "))
     assert log.is_absolute() and log.is_file(), lines[-1]
-    assert _digests(published) == before
+    assert digests(published) == before
     assert _readable(published) > 0
 
 
@@ -239,8 +230,8 @@ def hostile_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
     """A tiny CSV delivery with a BOM and CRLF line ends in persons.csv, and hostile rows added to
     three tables; built with the staging-only project. Returns (delivery, warehouse, planted):
     planted maps a row's distinguishing value to the reason it must be quarantined with."""
-    delivery = tmp_path_factory.mktemp("hostile-csv") / "delivery"
-    generate_delivery("tiny", (2021, 2021), 11, delivery, defects="none", fmt="csv", progress=False)
+    source = generated_delivery("none", "csv")
+    delivery = Path(shutil.copytree(source, tmp_path_factory.mktemp("hostile-csv") / "delivery"))
 
     def rows(table: str) -> tuple[list[str], list[list[str]]]:
         with (delivery / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
@@ -284,8 +275,7 @@ def hostile_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
 
     for table in ("persons", "practice_services", "population"):
         refresh_entry(delivery, table)
-    warehouse = tmp_path_factory.mktemp("hostile-csv-wh") / "medfin.duckdb"
-    build(delivery, warehouse, project=staging_project(), expectations=False, verbose=False)
+    warehouse = staging_built(delivery, tmp_path_factory.mktemp("hostile-csv-wh") / "medfin.duckdb")
     planted = {
         "HOSTILE000001": "out_of_range",
         "HOSTILE000002": "out_of_range",
@@ -295,7 +285,7 @@ def hostile_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
         "HOSTILE-S1": "excess_precision",
         "HOSTILE-S2": "excess_precision",
     }
-    return delivery, warehouse, planted
+    return delivery, warehouse.warehouse, planted
 
 
 def _query(warehouse: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -480,6 +470,8 @@ _KILL_SCRIPT = textwrap.dedent(
     from medfin.build import build
 
     point, delivery, warehouse = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    sys.path.insert(0, sys.argv[4])
+    from warehouses import Built, rebuild
 
     def die():
         os.kill(os.getpid(), signal.SIGKILL)
@@ -492,7 +484,11 @@ _KILL_SCRIPT = textwrap.dedent(
 
     if point == "publish swap":  # both files moved into the release, the link not yet switched
         publish._replace_link = lambda *a: die()
-    build(delivery, warehouse, verbose=False, progress=progress)
+    if point == "dbt":
+        build(delivery, warehouse, verbose=False, progress=progress)
+    else:  # killed after dbt: dbt may rebuild only what differs from the shared build
+        base = Built(Path(sys.argv[5]), Path(sys.argv[6]))
+        rebuild(base, delivery, warehouse, verbose=False, progress=progress)
     sys.exit(3)  # not killed: the point was never reached
     """
 )
@@ -502,23 +498,19 @@ _KILL_SCRIPT = textwrap.dedent(
 def test_sigkill_at_any_point_leaves_the_published_files_and_the_next_build_recovers(
     tmp_path: Path,
 ) -> None:
-    source = built("none")
-    warehouse = tmp_path / "wh" / "medfin.duckdb"
-    warehouse.parent.mkdir()
-    full, marts = tmp_path / "full.duckdb", tmp_path / "marts.duckdb"
-    shutil.copyfile(source.warehouse, full)
-    shutil.copyfile(layout(source.warehouse).marts, marts)
-    publish.publish(warehouse, full, marts, "first")
-    before, rows = _digests(warehouse), _readable(warehouse)
-    delivery = Path(shutil.copytree(built("default").delivery, tmp_path / "delivery"))
+    warehouse = published_copy(built("none"), tmp_path / "wh")
+    before, rows = digests(warehouse), _readable(warehouse)
+    base = built("default")
+    delivery = tampered_copy(base, tmp_path)  # the same delivery, in a folder of its own
+    shared = [str(Path(__file__).parent), str(base.delivery), str(base.warehouse)]
 
     for point in ("dbt", "analyst file", "publish swap"):
         killed = subprocess.run(
-            [sys.executable, "-c", _KILL_SCRIPT, point, str(delivery), str(warehouse)],
+            [sys.executable, "-c", _KILL_SCRIPT, point, str(delivery), str(warehouse), *shared],
             capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr[-2000:])
-        assert _digests(warehouse) == before, point
+        assert digests(warehouse) == before, point
         assert _readable(warehouse) == rows, point
         assert not list(warehouse.parent.glob("*.wal")), point
 
@@ -532,7 +524,7 @@ def test_sigkill_at_any_point_leaves_the_published_files_and_the_next_build_reco
         assert still == rows
     finally:
         reader.close()
-    assert _digests(warehouse) != before
+    assert digests(warehouse) != before
     assert _readable(warehouse) == len(
         built("default").query("select * from core.fct_co_financing")
     )
@@ -625,7 +617,7 @@ def test_a_corrupt_page_is_one_line_and_the_published_audit_stays(
     """A Parquet page corrupted at the source (the manifest hashes the corrupt file) used to give
     52 lines of consequences with the cause in the middle; and the published delivery audit, a
     view over the work folder's CSV, then reported the refused delivery (issue 10)."""
-    delivery = Path(shutil.copytree(built("none").delivery, tmp_path / "delivery"))
+    delivery = tampered_copy(built("none"), tmp_path)
     path = delivery / "drg_procedures.parquet"
     data = bytearray(path.read_bytes())
     for i in range(len(data) // 3, len(data) // 3 + 200):
@@ -644,7 +636,7 @@ def test_a_corrupt_page_is_one_line_and_the_published_audit_stays(
         }
 
     published_audit = audit()
-    before = _digests(published)
+    before = digests(published)
     result = runner.invoke(
         app, ["build", "--delivery", str(delivery), "--warehouse", str(published)]
     )
@@ -657,7 +649,7 @@ def test_a_corrupt_page_is_one_line_and_the_published_audit_stays(
     ), lines[first]
     assert len(lines) - first <= 5, result.output
     assert Path(lines[-1].removeprefix("The full dbt log: ")).is_file()
-    assert _digests(published) == before
+    assert digests(published) == before
     # The published audit is a table in the published file: neither the refused delivery nor a
     # removed work folder (`make clean`) changes what it says.
     assert audit() == published_audit and "corrupt-page" not in published_audit

@@ -4,22 +4,23 @@ The gate is described in docs/data-quality.md#the-publication-gate.
 
 One tiny delivery is built three times into the same warehouse: twice unchanged (history grows,
 closed-period totals stay equal), then with one practice service of a closed year removed, which
-must stop publication and leave the published warehouse as it was.
+must stop publication and leave the published warehouse as it was. The first build is the
+session's shared build of the delivery (warehouses.built), published again as a copy; the third is
+built by warehouses.rebuild (dbt rebuilds what the removed service changes).
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from deliveries import refresh_entry
+from deliveries import rewrite_table
 from medfin.build import BuildError, BuildResult, build, work_dir
-from warehouses import built
+from warehouses import built, published_copy, rebuild, tampered_copy
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:
@@ -33,11 +34,13 @@ def _digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """First and second build of the same delivery, then a build of an altered copy."""
-    source = built("default").delivery
+    """First and second build of the same delivery, then a build of an altered copy. The first
+    is the shared build, published here as a copy of its files (history included)."""
+    shared = built("default")
+    assert shared.result is not None
+    source, first = shared.delivery, shared.result
     root = tmp_path_factory.mktemp("gate")
-    warehouse = root / "medfin.duckdb"
-    first = build(source, warehouse)
+    warehouse = published_copy(shared, root)
     after_first = _query(warehouse, "select count(*) from quality.golden_figures")[0][0]
     candidate_left = (work_dir(first.warehouse) / "candidate.duckdb").exists()
     second = build(source, warehouse)
@@ -45,16 +48,15 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     marts_digest = _digest(second.marts)
 
     # One practice service of 2021 (a closed year) disappears from the re-delivered extract.
-    altered = Path(shutil.copytree(source, root / "altered"))
-    path = altered / "practice_services.parquet"
-    services = pq.read_table(path)
+    altered = tampered_copy(shared, root / "altered")
+    services = pq.read_table(altered / "practice_services.parquet")
     removed = services.slice(0, 1).to_pylist()[0]
-    pq.write_table(services.slice(1), path)
-    refresh_entry(altered, "practice_services")
+    rewrite_table(altered, "practice_services", services.slice(1))
     with pytest.raises(BuildError) as failure:
-        build(altered, warehouse)
+        rebuild(shared, altered, warehouse)
     return {
         "warehouse": warehouse,
+        "first_published": shared.warehouse,
         "first": first,
         "second": second,
         "golden_after_first": after_first,
@@ -69,8 +71,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 def test_a_passing_build_is_published_and_its_checks_recorded(builds: dict) -> None:
     first: BuildResult = builds["first"]
     assert first.published
-    assert first.warehouse == builds["warehouse"]
-    assert first.marts == builds["warehouse"].with_name("medfin-marts.duckdb")
+    # the shared build published where it was told to (builds["warehouse"] is a copy of it)
+    assert first.warehouse == builds["first_published"]
+    assert first.marts == builds["first_published"].with_name("medfin-marts.duckdb")
     assert not builds["candidate_left_after_first"]  # published by rename
     by_kind = dict(
         _query(

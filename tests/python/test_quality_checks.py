@@ -5,29 +5,29 @@ Independent figures: expected.json (the generator's own rule implementation), th
 files read with pyarrow, and the generator's deadline function. One tampered copy of the default
 delivery makes the checks fail: one krone too many in a full-financing booking and in a
 co-financing booking, every update of one publishing system missing, extra LPR errors, and
-hospitals reporting the wrong municipality for 40 contacts.
+hospitals reporting the wrong municipality for 40 contacts. The tampered delivery and a lowered
+ceiling seed are built by warehouses.rebuild: on a copy of the shared default build, dbt rebuilds
+what they change.
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from deliveries import refresh_entry
-from medfin.build import BuildError, build
+from deliveries import rewrite_table
+from medfin.build import BuildError
 from medfin.generate.admin import publication_deadline
 from medfin.project import seeds_dir
-from warehouses import Built, built
+from warehouses import Built, built, project_copy, rebuild, tampered_copy
 
 ONE_KRONE = Decimal("1.00")
 MISSING_SYSTEM = "Sundhedsdata på tværs"
@@ -177,16 +177,11 @@ class Tampered:
     misreported: frozenset[str]
 
 
-def _rewrite(path: Path, table: pa.Table) -> None:
-    path.unlink()
-    pq.write_table(table, path)
-
-
 @pytest.fixture(scope="module")
 def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
-    source = built("default").delivery
+    base = built("default")
     root = tmp_path_factory.mktemp("tampered-checks")
-    delivery = Path(shutil.copytree(source, root / "delivery"))
+    delivery = tampered_copy(base, root)
 
     # One krone too many in the first full-financing booking and the first co-financing booking.
     path = delivery / "accounting_bookings.parquet"
@@ -196,7 +191,9 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
     first_co = next(i for i, r in enumerate(rows) if r["category"] == "medfinansiering")
     for i in (first_full, first_co):
         rows[i]["amount_dkk"] += ONE_KRONE
-    _rewrite(path, pa.Table.from_pylist(rows, schema=bookings.schema))
+    rewrite_table(
+        delivery, "accounting_bookings", pa.Table.from_pylist(rows, schema=bookings.schema)
+    )
     full_key = (
         rows[first_full]["region_code"],
         rows[first_full]["activity_year"],
@@ -214,7 +211,7 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
         "published_on",
         pc.if_else(missing, nulls, log.column("published_on")),
     )
-    _rewrite(path, log)
+    rewrite_table(delivery, "delivery_log", log)
 
     # More LPR errors in region 1082.
     path = delivery / "lpr_error_list.parquet"
@@ -229,7 +226,8 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
         }
         for i in range(EXTRA_LPR_ERRORS)
     ]
-    _rewrite(path, pa.concat_tables([errors, pa.Table.from_pylist(extra, schema=errors.schema)]))
+    extra_errors = pa.Table.from_pylist(extra, schema=errors.schema)
+    rewrite_table(delivery, "lpr_error_list", pa.concat_tables([errors, extra_errors]))
 
     # Hospitals report Aarhus (751) for contacts of people who live elsewhere.
     path = delivery / "drg_contacts.parquet"
@@ -247,12 +245,10 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
         contacts.schema.field(index),
         pa.array(reported, type=contacts.schema.field(index).type),
     )
-    _rewrite(path, contacts)
+    rewrite_table(delivery, "drg_contacts", contacts)
 
-    for table in ("accounting_bookings", "delivery_log", "lpr_error_list", "drg_contacts"):
-        refresh_entry(delivery, table)
     with pytest.raises(BuildError) as stopped:
-        build(delivery, root / "medfin.duckdb")
+        rebuild(base, delivery, root / "medfin.duckdb")
     assert stopped.value.candidate is not None
     assert not (root / "medfin.duckdb").exists()  # nothing was published
     return Tampered(
@@ -344,24 +340,27 @@ def test_misreported_municipalities_fail_residence_agreement(tampered: Tampered)
 
 
 def test_activity_above_the_ceiling_sends_the_excess_to_the_state(
-    tmp_path_factory: pytest.TempPathFactory, repo_root: Path
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """A ceiling below the region's activity: the excess goes to the state and the warning check
     fails, but the warehouse is still published (a warning never stops publication)."""
     root = tmp_path_factory.mktemp("ceiling")
-    project = root / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(repo_root / name, project / name)
-    for folder in ("models", "macros", "seeds", "tests/dbt", "analyses"):
-        shutil.copytree(repo_root / folder, project / folder)
+    project = project_copy(root)
     ceiling = Decimal("1000000.00")
     (project / "seeds" / "co_financing_ceilings.csv").write_text(
         "region_code,year,ceiling_dkk,status,source\n"
         f"1082,2021,{ceiling},illustrative,test: a ceiling below the tiny region's activity\n",
         encoding="utf-8",
     )
-    result = build(built("default").delivery, root / "medfin.duckdb", project=project)
+    base = built("default")
+    # dbt rebuilds the changed seed and what reads it, on a copy of the shared build
+    result = rebuild(
+        base,
+        base.delivery,
+        root / "medfin.duckdb",
+        select=["co_financing_ceilings+"],
+        project=project,
+    )
     assert result.published
     b = Built(built("default").delivery, result.warehouse)
     ((activity, excess, income),) = b.query(

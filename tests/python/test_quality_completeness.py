@@ -3,11 +3,13 @@ agreement) against the generator's ground truth (expected.json), and each check 
 purpose.
 
 The profile builds are the session's shared tiny builds (warehouses.built). Two more builds prove
-the checks react: `tampered`, one build of a copy of the default delivery with one change per check
-(a DRG contact deleted, one quarantined, one reported municipality changed, one person's residence
-removed, an LPR error added, the optional report counts left out), and `conservation_broken`, which
-re-runs the row_conservation model and its tests with dbt against a copy of the dirty warehouse
-whose quarantine and delivery audit no longer agree with the delivered files.
+the checks react: `tampered`, a copy of the default delivery with one change per check (a DRG
+contact deleted, one quarantined, one reported municipality changed, one person's residence
+removed, an LPR error added, the optional report counts left out), built by warehouses.rebuild (dbt
+rebuilds what the changed tables feed, on a copy of the shared default build), and
+`conservation_broken`, which re-runs the row_conservation model and its tests with dbt against a
+copy of the dirty warehouse whose quarantine and delivery audit no longer agree with the delivered
+files.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from deliveries import refresh_entry, update_manifest
-from medfin.build import BuildError, Dbt, build, dbt_env, environ, work_dir
-from warehouses import Built, built
+from deliveries import rewrite_table, update_manifest
+from medfin.build import BuildError, Dbt, dbt_env, environ, work_dir
+from warehouses import Built, built, rebuild, tampered_copy
 
 PROFILES = ["none", "default", "dirty"]
 
@@ -278,10 +280,6 @@ class Tampered:
     added_error: tuple[int, int]  # region and year of the LPR error added
 
 
-def _rewrite(path: Path, table: pa.Table) -> None:
-    pq.write_table(table, path)
-
-
 def _set_value(table: pa.Table, key: str, key_value: str, column: str, value: Any) -> pa.Table:
     """`table` with `column` set to `value` in the rows whose `key` equals `key_value`."""
     index = table.schema.get_field_index(column)
@@ -333,26 +331,23 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
     base = built("default")
     (deleted, _, _, _), (quarantined, _, _, _), relocated, homeless = _pick_contacts(base)
     root = tmp_path_factory.mktemp("quality-tampered")
-    delivery = root / "delivery"
-    shutil.copytree(base.delivery, delivery)
+    delivery = tampered_copy(base, root)
 
     # 1 contact missing from the DRG data, 1 quarantined (still delivered), 1 reported elsewhere.
-    path = delivery / "drg_contacts.parquet"
-    contacts = pq.read_table(path)
+    contacts = pq.read_table(delivery / "drg_contacts.parquet")
     contacts = contacts.filter(pc.not_equal(contacts["contact_id"], deleted))
     contacts = _set_value(contacts, "contact_id", quarantined, "action_diagnosis", "XX1")
     new_code = 101 if relocated[3] != 101 else 147
     contacts = _set_value(contacts, "contact_id", relocated[0], "municipality_code", new_code)
-    _rewrite(path, contacts)
+    rewrite_table(delivery, "drg_contacts", contacts)
 
     # A person without any residence period.
-    path = delivery / "residence.parquet"
-    residence = pq.read_table(path)
-    _rewrite(path, residence.filter(pc.not_equal(residence["person_id"], homeless[1])))
+    residence = pq.read_table(delivery / "residence.parquet")
+    homeless_residence = residence.filter(pc.not_equal(residence["person_id"], homeless[1]))
+    rewrite_table(delivery, "residence", homeless_residence)
 
     # One more LPR error, in a region that had none.
-    path = delivery / "lpr_error_list.parquet"
-    errors = pq.read_table(path)
+    errors = pq.read_table(delivery / "lpr_error_list.parquet")
     added = {
         "error_id": "LE99999999",
         "region_code": 1083,
@@ -361,10 +356,8 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
         "listed_on": date(2021, 5, 3),
     }
     extra = pa.Table.from_pylist([added], schema=errors.schema)
-    _rewrite(path, pa.concat_tables([errors, extra]))
+    rewrite_table(delivery, "lpr_error_list", pa.concat_tables([errors, extra]))
 
-    for table in ("drg_contacts", "residence", "lpr_error_list"):
-        refresh_entry(delivery, table)
     # The optional report counts are not delivered.
     (delivery / "lpr_report_counts.parquet").unlink()
     update_manifest(delivery, lambda m: m["tables"].pop("lpr_report_counts"))
@@ -374,7 +367,7 @@ def tampered(tmp_path_factory: pytest.TempPathFactory) -> Tampered:
     # bookings no longer match and the gate refuses to publish; the marts are read from the
     # unpublished candidate. Nothing else may stop it.
     with pytest.raises(BuildError) as stopped:
-        build(delivery, warehouse)
+        rebuild(base, delivery, warehouse)
     names = {c.check_name for c in stopped.value.failed_checks}
     assert names == {"co_financing_bookings_reconciled"}
     assert stopped.value.candidate is not None

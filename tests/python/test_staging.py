@@ -1,35 +1,32 @@
 """Staging: every raw row is staged or quarantined, with the first rule it breaks.
 
-Each module fixture builds one tiny warehouse with `medfin.build.build` (validation, dbt seed, dbt
-build with every test) from a copy of the project that holds the staging models, their tests, the
-macros and the seeds, so that models of other layers still in progress cannot break these tests.
-Deliveries come from the generator (profiles `dirty`, `none`, `default`; `dirty` also as CSV) and
-one hand-planted delivery with one row per contract rule.
+The generated deliveries (profiles `dirty`, `none`, `default`; `dirty` also as CSV) are read in the
+session's shared tiny builds (warehouses.built: validation, dbt build with every test). One
+hand-planted delivery with one row per contract rule, which the marts would refuse, is built with
+only the staging layer (warehouses.staging_built: the staging models, their tests, the macros and
+the seeds).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from deliveries import manifest_entry, write_manifest
-from medfin.build import build
 from medfin.contract import Table, arrow_schema, is_pseudonym_shaped, load_contract
 from medfin.contract.staging import REASON_NAMES, STAGING_MACRO_PATH
-from medfin.generate import generate_delivery
-from warehouses import STAGING_MODELS, staging_project
+from warehouses import STAGING_MODELS, Built, built, staging_built
 
 MODELS = STAGING_MODELS
 QUARANTINE = "stg_medfin__quarantine"
@@ -41,86 +38,24 @@ REASONS = REASON_NAMES  # the one list (medfin.contract.staging); every reason i
 # -- building ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Built:
-    delivery: Path
-    warehouse: Path
-    fmt: str
-    manifest: dict[str, Any] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.manifest = json.loads((self.delivery / "manifest.json").read_text(encoding="utf-8"))
-
-    @property
-    def expected(self) -> dict[str, Any]:
-        return json.loads((self.delivery / "expected.json").read_text(encoding="utf-8"))
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(sql).fetchall()
-
-    def columns(self, model: str) -> list[tuple[str, str]]:
-        return self.query(
-            "select column_name, data_type from information_schema.columns"
-            f" where table_schema = 'staging' and table_name = '{model}' order by ordinal_position"
-        )
+@pytest.fixture(scope="module")
+def dirty_parquet() -> Built:
+    return built("dirty")
 
 
 @pytest.fixture(scope="module")
-def project() -> Path:
-    return staging_project()
+def dirty_csv() -> Built:
+    return built("dirty", fmt="csv")
 
 
 @pytest.fixture(scope="module")
-def build_delivery(
-    project: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[Path, str], Built]:
-    def run(delivery: Path, name: str) -> Built:
-        warehouse = tmp_path_factory.mktemp(f"wh-{name}") / "medfin.duckdb"
-        # a staging-only project: its own dbt tests gate publication, the marts are not there
-        result = build(delivery, warehouse, project=project, expectations=False)
-        return Built(delivery, warehouse, result.delivery.format)
-
-    return run
-
-
-def _generated(
-    tmp_path_factory: pytest.TempPathFactory,
-    build_delivery: Callable[[Path, str], Built],
-    defects: str,
-    fmt: str,
-) -> Built:
-    delivery = tmp_path_factory.mktemp(f"delivery-{defects}-{fmt}") / "delivery"
-    generate_delivery("tiny", (2021, 2021), 42, delivery, defects=defects, fmt=fmt, progress=False)
-    return build_delivery(delivery, f"{defects}-{fmt}")
+def none_parquet() -> Built:
+    return built("none")
 
 
 @pytest.fixture(scope="module")
-def dirty_parquet(
-    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
-) -> Built:
-    return _generated(tmp_path_factory, build_delivery, "dirty", "parquet")
-
-
-@pytest.fixture(scope="module")
-def dirty_csv(
-    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
-) -> Built:
-    return _generated(tmp_path_factory, build_delivery, "dirty", "csv")
-
-
-@pytest.fixture(scope="module")
-def none_parquet(
-    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
-) -> Built:
-    return _generated(tmp_path_factory, build_delivery, "none", "parquet")
-
-
-@pytest.fixture(scope="module")
-def default_parquet(
-    tmp_path_factory: pytest.TempPathFactory, build_delivery: Callable[[Path, str], Built]
-) -> Built:
-    return _generated(tmp_path_factory, build_delivery, "default", "parquet")
+def default_parquet() -> Built:
+    return built("default")
 
 
 BUILDS = ("dirty_parquet", "dirty_csv", "none_parquet", "default_parquet")
@@ -450,9 +385,7 @@ def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
 
 @pytest.fixture(scope="module")
 def planted(
-    none_parquet: Built,
-    tmp_path_factory: pytest.TempPathFactory,
-    build_delivery: Callable[[Path, str], Built],
+    none_parquet: Built, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Built, dict[str, list[Planted]]]:
     delivery = tmp_path_factory.mktemp("delivery-planted") / "delivery"
     delivery.mkdir()
@@ -484,7 +417,8 @@ def planted(
         entries[table.name] = manifest_entry(path, len(rows))
         plants[table.name] = rows
     write_manifest(delivery, entries)
-    return build_delivery(delivery, "planted"), plants
+    warehouse = tmp_path_factory.mktemp("wh-planted") / "medfin.duckdb"
+    return staging_built(delivery, warehouse), plants
 
 
 def test_every_contract_rule_quarantines_its_row(

@@ -544,14 +544,16 @@ def write_tests(root: Path, cases: tuple[Case, ...]) -> None:
 
 
 @dataclass(frozen=True)
-class Built:
+class MacroRun:
+    """The one `dbt build` (and the parses) of the throwaway macro-test project."""
+
     database: Path
     results: dict[str, tuple[str, int | None, str]]  # test name -> (status, failures, message)
     parse_errors: dict[str, str]  # case name -> parse error message
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def macro_run(tmp_path_factory: pytest.TempPathFactory) -> MacroRun:
     from dbt.cli.main import dbtRunner
 
     root = tmp_path_factory.mktemp("macro_tests")
@@ -584,12 +586,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         write_tests(root, (*CASES, case))
         parsed = runner.invoke(["parse", *args])
         parse_errors[case.name] = str(parsed.exception) if parsed.exception else ""
-    return Built(root / "macro_tests.duckdb", results, parse_errors)
+    return MacroRun(root / "macro_tests.duckdb", results, parse_errors)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_generic_test_case(built: Built, case: Case) -> None:
-    status, failures, message = built.results[case.name]
+def test_generic_test_case(macro_run: MacroRun, case: Case) -> None:
+    status, failures, message = macro_run.results[case.name]
     assert status == case.status, message
     if case.status == "fail":
         assert failures == case.failures, message
@@ -598,12 +600,12 @@ def test_generic_test_case(built: Built, case: Case) -> None:
 @pytest.mark.parametrize(
     ("case", "error"), PARSE_ERRORS, ids=[case.name for case, _ in PARSE_ERRORS]
 )
-def test_misuse_fails_at_parse_time(built: Built, case: Case, error: str) -> None:
-    assert error in built.parse_errors[case.name]
+def test_misuse_fails_at_parse_time(macro_run: MacroRun, case: Case, error: str) -> None:
+    assert error in macro_run.parse_errors[case.name]
 
 
-def test_every_case_ran(built: Built) -> None:
-    assert set(built.results) == {c.name for c in CASES}
+def test_every_case_ran(macro_run: MacroRun) -> None:
+    assert set(macro_run.results) == {c.name for c in CASES}
 
 
 def test_every_generic_test_macro_is_covered() -> None:
@@ -619,8 +621,8 @@ def test_every_generic_test_macro_is_covered() -> None:
         assert {c.status for c in CASES if c.test == test} >= {"pass", "fail"}, test
 
 
-def test_portable_date_spine_and_weekdays(built: Built) -> None:
-    with duckdb.connect(str(built.database), read_only=True) as con:
+def test_portable_date_spine_and_weekdays(macro_run: MacroRun) -> None:
+    with duckdb.connect(str(macro_run.database), read_only=True) as con:
         days = con.execute(
             "select date_day::varchar, iso_weekday, iso_week from main.weekdays order by 1"
         ).fetchall()
