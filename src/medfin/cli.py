@@ -229,8 +229,10 @@ def _print_build_summary(result: Any) -> None:
             if (check.violating_rows is not None and check.denominator_rows is not None)
             else check.status
         )
+        # One catalogue check may be measured by two engines (the quality mart at build time, the
+        # Great Expectations suite that `medfin check` reruns); each names its own unit.
         say(
-            f"  [yellow]warning[/] {check.check_name}: {counts}; look at"
+            f"  [yellow]warning[/] {check.check_name} [{check.checked_by}]: {counts}; look at"
             f" {check.where_to_look or check.scope}"
         )
     not_applicable = [c for c in result.checks if c.status == "not_applicable"]
