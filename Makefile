@@ -43,8 +43,9 @@ lint: venv lint-sql
 # Models, singular tests and analyses with the dbt templater (it compiles them against the
 # profile); macros with the jinja templater, since the dbt templater skips macro files
 # (macros/.sqlfluff says which rule is off there and why). Generated SQL is in .sqlfluffignore.
+# The templater connects to the profile's database: a scratch one, never the published warehouse.
 lint-sql: venv
-	$(BIN)/sqlfluff lint --processes 2 models tests/dbt analyses
+	MEDFIN_WAREHOUSE=target/sqlfluff/lint.duckdb $(BIN)/sqlfluff lint --processes 2 models tests/dbt analyses
 	$(BIN)/sqlfluff lint --templater jinja macros
 
 clean:
