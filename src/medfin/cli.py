@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     name="medfin",
@@ -232,7 +233,8 @@ def _print_build_summary(result: Any) -> None:
         # One catalogue check may be measured by two engines (the quality mart at build time, the
         # Great Expectations suite that `medfin check` reruns); each names its own unit.
         say(
-            f"  [yellow]warning[/] {check.check_name} [{check.checked_by}]: {counts}; look at"
+            f"  [yellow]warning[/] {check.check_name} {escape(f'[{check.checked_by}]')}: {counts};"
+            " look at"
             f" {check.where_to_look or check.scope}"
         )
     not_applicable = [c for c in result.checks if c.status == "not_applicable"]

@@ -494,5 +494,7 @@ def test_the_build_reports_progress_and_a_short_summary(demo: Built) -> None:
     assert len(lines) <= 20, text
     assert "medfin-marts.duckdb" in text and "quality-report.html" in text
     assert re.search(r"checks: \d+ passed, 2 warning\(s\), 0 failed, \d+ not applicable", text)
-    assert "contacts_not_found_share: 2 of" in text
+    # one catalogue check, measured by two engines, each line naming its engine
+    assert "contacts_not_found_share [quality_mart]: 2 of" in text
+    assert "contacts_not_found_share [great_expectations]: " in text
     assert "\x1b[" not in text  # no colours off a terminal
