@@ -31,7 +31,8 @@
     {%- if not delivery -%}
         {{- exceptions.raise_compiler_error(
             "MEDFIN_DELIVERY is not set. Point it at a delivery folder (manifest.json and one"
-            ~ " Parquet or CSV file per table), e.g. MEDFIN_DELIVERY=demo/delivery dbt build"
+            ~ " Parquet or CSV file per table), e.g. MEDFIN_DELIVERY=demo/delivery"
+            ~ " MEDFIN_WAREHOUSE=/tmp/scratch/medfin.duckdb dbt build"
         ) -}}
     {%- endif -%}
     {%- set manifest = _medfin_read_manifest(delivery) -%}
@@ -125,8 +126,8 @@
 
 {#-
     Contract table -> {path, file_name, format, entry} of each delivered table; refuses (one error
-    naming them all) a required table the manifest does not list, a file that is not .parquet or
-    .csv, and a listed file that is not in the folder.
+    naming them all) a required table the manifest does not list, a file name with a path or a
+    glob pattern, a file that is not .parquet or .csv, and a listed file that is not in the folder.
 -#}
 {% macro _medfin_delivered_files(delivery, manifest) %}
     {%- set delivered = {} -%}
@@ -136,7 +137,14 @@
         {%- if entry is mapping and entry.get('file') -%}
             {%- set file = entry['file'] | string -%}
             {%- set extension = file.split('.')[-1] | lower -%}
-            {%- if extension in ('parquet', 'csv') -%}
+            {#- A file of the folder itself, by its plain name: no path, no glob pattern. -#}
+            {%- set plain_name = file not in ('', '.', '..')
+                and not (file | select('in', '/\\*?[]{}') | list) -%}
+            {%- if not plain_name -%}
+                {%- do problems.append(
+                    source.name ~ ': ' ~ file ~ ' is not a plain file name of the folder'
+                ) -%}
+            {%- elif extension in ('parquet', 'csv') -%}
                 {%- do delivered.update({source.name: {
                     'path': delivery ~ '/' ~ file,
                     'file_name': file.split('/')[-1],

@@ -21,4 +21,12 @@ class Plugin(BasePlugin):
         path = str(creds.path)
         if path == ":memory:" or path.startswith("md:") or "://" in path:
             return  # not a local file
+        # A published warehouse is a link into its release (medfin.publish): readers may hold it
+        # and it is never written in place. dbt on its own builds elsewhere.
+        if Path(path).is_symlink():
+            raise RuntimeError(
+                f"{path} is a published warehouse (a link into its release) and is never written"
+                " in place; point MEDFIN_WAREHOUSE at another file, e.g."
+                " MEDFIN_WAREHOUSE=/tmp/scratch/medfin.duckdb dbt build"
+            )
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ those of `medfin build` on the same delivery.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -155,3 +156,39 @@ def test_without_a_delivery_the_run_stops_with_one_clear_error(
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-3000:]
     assert "START sql" not in result.stdout
+
+
+def test_a_manifest_file_outside_the_folder_is_refused(
+    clone: Path, plain_build: tuple[Built, Path], tmp_path: Path
+) -> None:
+    """A manifest entry is a file of the delivery folder: a path or a glob pattern would read
+    files from elsewhere, or several files as one."""
+    manifest = json.loads((plain_build[0].delivery / "manifest.json").read_text("utf-8"))
+    manifest["tables"]["persons"]["file"] = "../persons.parquet"
+    manifest["tables"]["residence"]["file"] = "residence*.parquet"
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    (delivery / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    env = {"MEDFIN_WAREHOUSE": str(plain_build[1]), "MEDFIN_DELIVERY": str(delivery)}
+    result = _dbt(clone, "run", "--select", "source:medfin_raw.persons+1", **env)
+    assert result.returncode != 0
+    assert "persons: ../persons.parquet is not a plain file name" in result.stdout
+    assert "residence: residence*.parquet is not a plain file name" in result.stdout
+    assert "START sql" not in result.stdout
+
+
+def test_a_published_warehouse_is_never_the_target(
+    clone: Path, plain_build: tuple[Built, Path], tmp_path: Path
+) -> None:
+    """The published names are links into a release that readers may hold open."""
+    release = tmp_path / "medfin.releases" / "r1"
+    release.mkdir(parents=True)
+    shutil.copy(plain_build[1], release / "medfin.duckdb")
+    published = tmp_path / "medfin.duckdb"
+    published.symlink_to(release / "medfin.duckdb")
+    before = (release / "medfin.duckdb").read_bytes()
+    env = {"MEDFIN_WAREHOUSE": str(published), "MEDFIN_DELIVERY": str(plain_build[0].delivery)}
+    result = _dbt(clone, "run", "--select", "source:medfin_raw.persons+1", **env)
+    assert result.returncode != 0
+    assert "is a published warehouse" in result.stdout, result.stdout[-3000:]
+    assert (release / "medfin.duckdb").read_bytes() == before

@@ -233,22 +233,24 @@ def blocking(results: Sequence[CheckResult]) -> list[CheckResult]:
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m medfin.checks.history WAREHOUSE`: create the history tables in a database (dbt's
     on-run-start does it too). `--hook-macro`: write that hook's macro (HOOK_MACRO_PATH)."""
-    import sys
+    import argparse
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args == ["--hook-macro"]:
-        path = Path(HOOK_MACRO_PATH)
+    from medfin.project import project_dir
+
+    parser = argparse.ArgumentParser(
+        prog="python -m medfin.checks.history", description=main.__doc__
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("warehouse", nargs="?", type=Path, help="DuckDB file to create them in")
+    what.add_argument("--hook-macro", action="store_true", help=f"write {HOOK_MACRO_PATH}")
+    args = parser.parse_args(argv)
+    if args.hook_macro:
+        path = project_dir() / HOOK_MACRO_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_hook_macro(), encoding="utf-8")
-        print(f"wrote {path}")
+        print(f"wrote {HOOK_MACRO_PATH}")
         return 0
-    if len(args) != 1:
-        print(
-            "usage: python -m medfin.checks.history WAREHOUSE.duckdb | --hook-macro",
-            file=sys.stderr,
-        )
-        return 2
-    with duckdb.connect(args[0]) as con:
+    with duckdb.connect(str(args.warehouse)) as con:
         ensure_tables(con)
     return 0
 
