@@ -4,6 +4,7 @@ passes them once, as `config_options`, when the database is opened)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -27,10 +28,8 @@ class _SpillWatcher(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            try:
+            with contextlib.suppress(OSError):  # not made yet, or removed at close
                 self.spill_files.update(p.name for p in self.folder.iterdir())
-            except OSError:
-                pass
             time.sleep(0.01)
 
 

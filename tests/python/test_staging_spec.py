@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -93,3 +94,52 @@ def test_the_reasons_have_one_order_everywhere() -> None:
     assert accepted[0]["accepted_values"]["arguments"]["values"] == list(REASON_NAMES)
     positions = [reason["description"].find(name) for name in REASON_NAMES]
     assert -1 not in positions and positions == sorted(positions)
+
+
+def _staging_column_sources(model: str) -> dict[str, str]:
+    """Staging column -> the base (contract) column it is, from the `base AS staging` renames of
+    the staging model's select list; an unrenamed column is its own source."""
+    sql = (REPO / "models" / "staging" / f"{model}.sql").read_text(encoding="utf-8")
+    return {new: old for old, new in re.findall(r"^\s*(\w+) as (\w+),?\s*$", sql, re.MULTILINE)}
+
+
+def _guarantee(table: Any, column: Column | None, test: str) -> str | None:
+    """Which contract rule already guarantees `test` on a staged column, if one does."""
+    if column is None:
+        return None
+    if test == "not_null" and not column.nullable:
+        return "the contract requires it (null_key / missing_value)"
+    if test == "unique" and list(table.key or ()) == [column.name]:
+        return "it is the contract key (duplicate_key)"
+    if test == "accepted_values" and column.allowed is not None:
+        return "the contract lists its values (invalid_code)"
+    return None
+
+
+def test_staging_tests_do_not_recheck_what_the_contract_guarantees() -> None:
+    """A staging row broke no rule of its base model, so a required column is never null, the key
+    is unique and a coded column holds an allowed value: a dbt test of that would scan the
+    largest tables again for nothing (test_staging plants a row breaking each rule instead)."""
+    spec = yaml.safe_load(
+        (REPO / "models" / "staging" / "_medfin__models.yml").read_text(encoding="utf-8")
+    )
+    tables = {table.name: table for table in load_contract()}
+    models = {model: table for table, model in STAGING_MODELS.items()}
+    rechecks = []
+    checked_models = 0
+    for model in spec["models"]:
+        if model["name"] not in models:
+            continue
+        checked_models += 1
+        table = tables[models[model["name"]]]
+        columns = {c.name: c for c in table.columns}
+        sources = _staging_column_sources(model["name"])
+        for column in model.get("columns", []):
+            source = columns.get(sources.get(column["name"], column["name"]))
+            for test in column.get("data_tests") or []:
+                name = test if isinstance(test, str) else next(iter(test))
+                why = _guarantee(table, source, name)
+                if why:
+                    rechecks.append(f"{model['name']}.{column['name']}: {name} ({why})")
+    assert checked_models == len(STAGING_MODELS)
+    assert rechecks == [], "\n".join(rechecks)
