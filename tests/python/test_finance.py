@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import duckdb
 import pytest
 
+from medfin.bench.expected import (
+    CoFinancing,
+    compare_with_expected,
+    expected_co_financing,
+    expected_full_financing,
+    marts_co_financing,
+    marts_full_financing,
+)
 from warehouses import Built, built
 
 PROFILES = ["none", "default", "dirty"]
 
 
-def _co_financing(b: Built) -> dict[tuple[int, int, str], tuple[int, int, int]]:
-    rows = b.query("""
-        select municipality_code, year(activity_month), area, sum(billing_units),
-               sum(basis_dkk), sum(co_financing_dkk)
-        from finance.co_financing_by_municipality_month group by all""")
-    return {
-        (m, y, a): (int(n), round(basis * 100), round(amount * 100))
-        for m, y, a, n, basis, amount in rows
-    }
+def _co_financing(b: Built) -> CoFinancing:
+    with duckdb.connect(str(b.warehouse), read_only=True) as con:
+        return marts_co_financing(con)
 
 
-def _expected_co_financing(b: Built) -> dict[tuple[int, int, str], tuple[int, int, int]]:
+def _expected_co_financing(b: Built) -> CoFinancing:
     """The same sums from the generator's ground truth (expected.json)."""
-    return {
-        (r["municipality_code"], r["year"], r["area"]): (
-            r["billing_units"],
-            r["basis_ore"],
-            r["co_financing_ore"],
-        )
-        for r in b.expected["totals"]["co_financing"]
-    }
+    return expected_co_financing(b.expected)
 
 
 @pytest.mark.parametrize("defects", PROFILES)
@@ -40,23 +39,24 @@ def test_co_financing_equals_expected_to_the_ore(defects: str) -> None:
     assert _co_financing(b) == want
 
 
+def test_the_benchmark_comparison_finds_a_changed_total(tmp_path: Path) -> None:
+    """compare_with_expected (matches_expected of medfin bench) agrees with the checks above, and
+    fails on a total that is one øre off."""
+    b = built("default")
+    assert compare_with_expected(b.warehouse, b.delivery) == []
+    changed = json.loads((b.delivery / "expected.json").read_text(encoding="utf-8"))
+    changed["totals"]["co_financing"][0]["co_financing_ore"] += 1
+    (tmp_path / "expected.json").write_text(json.dumps(changed), encoding="utf-8")
+    differences = compare_with_expected(b.warehouse, tmp_path)
+    assert len(differences) == 1 and "co-financing" in differences[0]
+
+
 @pytest.mark.parametrize("defects", PROFILES)
 def test_full_financing_equals_expected_to_the_ore(defects: str) -> None:
     b = built(defects)
-    rows = b.query("""
-        select municipality_code, year(activity_month), category, sum(events), sum(quantity),
-               sum(amount_dkk)
-        from finance.full_financing_by_municipality_month group by all""")
-    got = {(m, y, c): (int(e), int(q), round(a * 100)) for m, y, c, e, q, a in rows}
-    want = {
-        (r["municipality_code"], r["year"], r["category"]): (
-            r["events"],
-            r["quantity"],
-            r["amount_ore"],
-        )
-        for r in b.expected["totals"]["full_financing"]
-    }
-    assert got == want
+    with duckdb.connect(str(b.warehouse), read_only=True) as con:
+        got = marts_full_financing(con)
+    assert got == expected_full_financing(b.expected)
 
 
 def test_per_citizen_totals_match_and_divide_by_population() -> None:
