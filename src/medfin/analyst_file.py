@@ -239,6 +239,11 @@ def privacy_findings(
     findings: list[str] = []
     # Value counts are gathered per table, in one scan of it: (finding text, count expression).
     per_table: dict[str, list[tuple[str, str]]] = {}
+    # Text and date columns compared with the delivery's persons: all in one query each, so that
+    # the persons' ids and birth dates are hashed once, not once per column (17 s at region
+    # scale, one join per column).
+    person_id_columns: list[tuple[str, str, str]] = []
+    date_columns: list[tuple[str, str, str]] = []
     for schema, table, column, data_type in columns:
         where = f"{schema}.{table}.{column}"
         relation = f"{prefix}{identifier(schema)}.{identifier(table)}"
@@ -249,7 +254,7 @@ def privacy_findings(
             if rule.applies_to == "column_name" and _matches(con, column, rule.pattern):
                 findings.append(f"{where}: the column name matches privacy rule {rule.name}")
         if base_type in ("DATE", "TIMESTAMP") and persons:
-            findings += _birth_dates(con, where, relation, quoted, persons, rules)
+            date_columns.append((where, relation, quoted))
         if base_type.startswith(_NOT_TEXT):
             continue
         if base_type in _INTEGER:
@@ -267,12 +272,7 @@ def privacy_findings(
                     )
                 )
         if persons and data_type == "VARCHAR":
-            counts.append(
-                (
-                    f"{where}: {{}} value(s) are person ids of the delivery",
-                    f"{quoted} in (select person_id from {persons})",
-                )
-            )
+            person_id_columns.append((where, relation, quoted))
         elif persons and data_type.endswith("[]"):
             hits = _count(
                 con,
@@ -287,34 +287,58 @@ def privacy_findings(
         sums = ", ".join(f"count(*) filter (where {condition})" for _, condition in counts)
         row = con.execute(f"select {sums} from {relation}").fetchall()[0]
         findings += [text.format(hits) for (text, _), hits in zip(counts, row, strict=True) if hits]
+    if persons and person_id_columns:
+        findings += _person_ids(con, person_id_columns, persons)
+    if persons and date_columns:
+        findings += _birth_dates(con, date_columns, persons, rules)
     return sorted(findings)
+
+
+def _values(columns: list[tuple[str, str, str]], cast_to: str) -> str:
+    """One relation (place, value) of every value of the columns (where, relation, column)."""
+    return "\n union all\n".join(
+        f"select {literal(where)} as place, cast({quoted} as {cast_to}) as value from {relation}"
+        for where, relation, quoted in columns
+    )
+
+
+def _person_ids(
+    con: duckdb.DuckDBPyConnection, columns: list[tuple[str, str, str]], persons: str
+) -> list[str]:
+    """Text values equal to a person id of the delivery, counted per column."""
+    rows = con.execute(
+        f"select place, count(*) from ({_values(columns, 'varchar')}) as texts"
+        f" where value in (select person_id from {persons}) group by place"
+    ).fetchall()
+    return [f"{where}: {hits} value(s) are person ids of the delivery" for where, hits in rows]
 
 
 def _birth_dates(
     con: duckdb.DuckDBPyConnection,
-    where: str,
-    relation: str,
-    quoted: str,
+    columns: list[tuple[str, str, str]],
     persons: str,
     rules: list[PrivacyRule],
 ) -> list[str]:
+    """Date columns whose distinct dates are mostly birth dates of the delivery."""
+    date_rules = [rule for rule in rules if rule.applies_to == "date_value"]
+    if not date_rules:
+        return []
+    counted = con.execute(
+        "select place, count(*),"
+        f" count(*) filter (where value in (select birth_date from {persons}))"
+        f" from (select distinct place, value from ({_values(columns, 'date')}) as dates"
+        " where value is not null) as distinct_dates group by place"
+    ).fetchall()
     found = []
-    for rule in rules:
-        if rule.applies_to != "date_value":
-            continue
-        distinct, births = con.execute(
-            f"select count(distinct {quoted}),"
-            f" count(distinct {quoted}) filter (where cast({quoted} as date) in"
-            f" (select birth_date from {persons}))"
-            f" from {relation}"
-        ).fetchall()[0]
-        if distinct >= (rule.min_distinct_values or 1) and births / distinct >= (
-            rule.threshold_share or 0
-        ):
-            found.append(
-                f"{where}: {births} of {distinct} distinct dates are birth dates of the delivery"
-                f" (privacy rule {rule.name})"
-            )
+    for where, distinct, births in counted:
+        for rule in date_rules:
+            if distinct >= (rule.min_distinct_values or 1) and births / distinct >= (
+                rule.threshold_share or 0
+            ):
+                found.append(
+                    f"{where}: {births} of {distinct} distinct dates are birth dates of the"
+                    f" delivery (privacy rule {rule.name})"
+                )
     return found
 
 
