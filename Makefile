@@ -33,8 +33,9 @@ demo: venv
 	$(BIN)/medfin generate --scale tiny --years 2021 --seed 42 --out demo/delivery --defects default
 	$(BIN)/medfin build --delivery demo/delivery
 
+# --durations: the slowest tests are listed at the end; CI time is a budget (docs/development.md)
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 lint: venv lint-sql
 	$(BIN)/ruff check .
@@ -49,5 +50,5 @@ lint-sql: venv
 	$(BIN)/sqlfluff lint --templater jinja macros
 
 clean:
-	rm -rf target dbt_packages logs demo warehouse .pytest_cache .ruff_cache bench-results
+	rm -rf target dbt_packages logs demo warehouse .pytest_cache .ruff_cache bench/work
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
