@@ -43,11 +43,13 @@ lint: venv lint-sql
 
 # Models, singular tests and analyses with the dbt templater (it compiles them against the
 # profile); macros with the jinja templater, since the dbt templater skips macro files
-# (macros/.sqlfluff says which rule is off there and why). Generated SQL is in .sqlfluffignore.
+# (macros/.sqlfluff says which rule is off there and why), and the benchmark's plain DuckDB SQL
+# (src/medfin/bench). Generated SQL is in .sqlfluffignore.
 # The templater connects to the profile's database: a scratch one, never the published warehouse.
 lint-sql: venv
 	MEDFIN_WAREHOUSE=target/sqlfluff/lint.duckdb $(BIN)/sqlfluff lint --processes 2 models tests/dbt analyses
 	$(BIN)/sqlfluff lint --templater jinja macros
+	$(BIN)/sqlfluff lint --templater jinja src/medfin/bench
 
 clean:
 	rm -rf target dbt_packages logs demo warehouse .pytest_cache .ruff_cache bench/work
