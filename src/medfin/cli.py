@@ -471,72 +471,108 @@ def export_parquet_files(
     )
 
 
-bench_app = typer.Typer(help="Benchmarks reported against a baseline measured in the same run.")
-app.add_typer(bench_app, name="bench")
-
-
-@bench_app.command("generate")
-def bench_generate(
-    scale: Annotated[Scale, typer.Option("--scale", help="Population size.")] = Scale.region,
-    years: Annotated[str, typer.Option("--years", help="Year or range.")] = "2021",
+@app.command()
+def bench(
+    scale: Annotated[Scale, typer.Option("--scale", help="Population size.")] = Scale.tiny,
+    years: Annotated[str, typer.Option("--years", help="Year or range, e.g. 2021-2023.")] = "2021",
     seed: Annotated[int, typer.Option("--seed")] = 42,
-    region: Annotated[int, typer.Option("--region")] = 1082,
+    region: Annotated[
+        int | None,
+        typer.Option("--region", help="Region of the region scale [default: the generator's]."),
+    ] = None,
     workdir: Annotated[
-        Path, typer.Option("--workdir", help="Where deliveries and results go.")
-    ] = Path("bench-results"),
+        Path,
+        typer.Option(
+            "--workdir",
+            help="Deliveries (cached between runs), logs and scratch warehouses"
+            " [default: bench/work].",
+        ),
+    ] = Path("bench/work"),
+    results: Annotated[
+        Path, typer.Option("--results", help="Folder of the JSON results [default: bench/results].")
+    ] = Path("bench/results"),
+    doc: Annotated[
+        Path | None,
+        typer.Option(
+            "--doc",
+            help="Markdown file whose runs table gets a row [default: docs/benchmarks.md of the"
+            " project; --no-doc: none].",
+        ),
+    ] = None,
+    no_doc: Annotated[bool, typer.Option("--no-doc", help="Add no row to a runs table.")] = False,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental/--no-incremental", help="Measure one monthly increment as well."
+        ),
+    ] = True,
 ) -> None:
-    """Time `medfin generate` (wall time, peak memory) against DuckDB writing as many rows."""
-    import json
+    """Benchmark generation, build, check and a monthly increment at one scale, with DuckDB
+    loading the raw files and a hand-written finance query as baselines in the same run.
 
-    from medfin.bench import bench_generate as run
+    Writes <results>/<timestamp>-<scale>-<years>.json and a row in docs/benchmarks.md. Fails
+    (exit 1, nothing recorded) when a step fails or the hand-written query and the marts differ.
+    """
+    from medfin.bench.harness import (
+        BENCHMARKS_DOC,
+        BenchError,
+        append_doc_row,
+        run_bench,
+        write_results,
+    )
+    from medfin.project import project_dir
 
     parse_years(years)
-    workdir.mkdir(parents=True, exist_ok=True)
-    result = run(scale.value, years, seed, workdir, region)
-    _print_measurements(f"medfin bench generate: {scale.value} {years}", result)
-    out = workdir / f"bench-generate-{scale.value}-{years}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    console.print(f"results in {out}", highlight=False)
+    try:
+        result = run_bench(
+            scale.value,
+            years,
+            workdir,
+            seed=seed,
+            region=region if scale == Scale.region else None,
+            incremental=incremental,
+            report=lambda line: console.print(f"[dim]bench:[/] {line}", highlight=False),
+        )
+    except BenchError as exc:
+        raise _fail(str(exc)) from None
+    path = write_results(result, results)
+    _print_bench(result)
+    console.print(f"results: {path}", highlight=False)
+    if not no_doc:
+        target = doc or project_dir() / BENCHMARKS_DOC
+        append_doc_row(result, target)
+        console.print(f"row added to {target}", highlight=False)
+    if not result.matches_expected:
+        raise _fail("the marts differ from expected.json: " + "; ".join(result.notes))
 
 
-@bench_app.command("build")
-def bench_build(
-    delivery: Annotated[
-        Path, typer.Option("--delivery", help="Parquet delivery to build (e.g. region scale).")
-    ],
-    workdir: Annotated[
-        Path, typer.Option("--workdir", help="Where the warehouse and results go.")
-    ] = Path("bench-results"),
-) -> None:
-    """Time `medfin build` (wall time, peak memory) against DuckDB loading the same files."""
-    import json
-
-    from medfin.bench import bench_build as run
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    result = run(delivery, workdir)
-    _print_measurements(f"medfin bench build: {delivery}", result)
-    out = workdir / f"bench-build-{delivery.name}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    console.print(f"results in {out}", highlight=False)
-
-
-def _print_measurements(title: str, result: dict) -> None:
+def _print_bench(result: Any) -> None:
     from rich.table import Table
 
-    table = Table(title=title)
-    for column in ("step", "seconds", "peak MB", "rows", "rows/s"):
-        table.add_column(column, justify="right" if column != "step" else "left")
-    for m in result["measurements"]:
+    table = Table(title=f"medfin bench: {result.scale} {result.years} ({result.rows:,} raw rows)")
+    for column in ("phase", "wall s", "CPU s", "peak MB", ""):
+        table.add_column(column, justify="left" if column in ("phase", "") else "right")
+    for name, phase in result.phases.items():
         table.add_row(
-            m["name"],
-            f"{m['seconds']:.1f}",
-            f"{m['peak_rss_mb']:.0f}",
-            f"{m['rows']:,}",
-            f"{m['rows_per_second']:,.0f}",
+            name,
+            f"{phase.wall_s:.1f}",
+            f"{phase.cpu_s:.1f}",
+            f"{phase.peak_rss_mb:,.0f}",
+            "cached" if phase.cached else "",
         )
     console.print(table)
-    console.print(f"ratio to baseline = {result['ratio_to_baseline']:.1f}", highlight=False)
+    increment = (
+        f"{result.incremental_vs_full:.1%}" if result.incremental_vs_full is not None else "n/a"
+    )
+    console.print(
+        f"build + check {result.build_check_s:.1f} s; baselines: load {result.baseline_load_s:.1f}"
+        f" s, finance query {result.baseline_query_s:.1f} s; finance path"
+        f" {result.finance_path_s:.1f} s = {result.finance_path_vs_query:.2f} x the query;"
+        f" increment / full {increment}; peak {result.peak_rss_mb:,.0f} MB;"
+        f" matches expected.json: {str(result.matches_expected).lower()}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
