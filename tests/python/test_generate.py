@@ -547,3 +547,25 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         generate_delivery("huge", YEARS, 1, tmp_path / "x", progress=False)
     with pytest.raises(ValueError, match="years"):
         generate_delivery("tiny", (2030, 2030), 1, tmp_path / "x", progress=False)
+
+
+@pytest.mark.parametrize("chunk", [500, 1000])
+def test_small_chunks_over_several_years_generate(
+    chunk: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Residents are simulated in chunks; over several years the last chunk may hold only people
+    born after the first year, and a small chunk may draw no course in a year. Both once failed
+    at national scale over three years (`operands could not be broadcast`): simulated here with
+    the tiny scale in small chunks (both sizes failed before)."""
+    from medfin.generate import params
+
+    monkeypatch.setattr(params, "PERSONS_PER_CHUNK", chunk)
+    out = tmp_path / "chunked"
+    generate_delivery("tiny", (2021, 2023), 42, out, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["drg_courses"]["rows"] > 0
+    [(births,)] = duckdb.sql(
+        f"select count(*) from read_parquet('{out / 'persons.parquet'}')"
+        " where birth_date >= date '2022-01-01'"
+    ).fetchall()
+    assert births > 0

@@ -55,6 +55,7 @@ from medfin.generate.population import (
     Residence,
     Scope,
     build_residence,
+    exposure,
     simulate_moves,
     simulate_persons,
 )
@@ -251,7 +252,10 @@ def _chunk(state: RunState, all_persons: Persons, c: int, lo: int, hi: int, n_to
     period_end = year_start(years[1] + 1) * MINUTES_PER_DAY
     course_parts, contact_parts, psych_parts = [], [], []
     n_courses = 0
-    for year in range(years[0], years[1] + 1):
+    # A chunk may have nobody alive in a year (over several national years, a chunk of people
+    # born later): nothing to simulate then, and the simulations expect at least one person.
+    lived = [y for y in range(years[0], years[1] + 1) if len(exposure(persons, y)[0])]
+    for year in lived:
         courses, contacts = simulate_somatic(world, persons, residence, year, period_end, rng)
         contacts.course += n_courses
         n_courses += len(courses)
@@ -278,10 +282,7 @@ def _chunk(state: RunState, all_persons: Persons, c: int, lo: int, hi: int, n_to
     diagnoses = simulate_diagnoses(persons, contacts, c_age, rng)
     procedures = simulate_procedures(world, contacts, rng)
     services = Services.concat(
-        [
-            simulate_practice(world, persons, residence, y, rng)
-            for y in range(years[0], years[1] + 1)
-        ]
+        [simulate_practice(world, persons, residence, y, rng) for y in lived]
     )
     full = simulate_full_financing(
         world,

@@ -130,7 +130,8 @@ REHAB_GROUPS = np.array([g for g, _ in params.REHAB_GROUP_SHARES])
 
 
 def _segment_starts(counts: np.ndarray) -> np.ndarray:
-    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    # [: len(counts)]: no segments, no starts (a year in which a chunk has no courses)
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)[: len(counts)]
 
 
 def _within_index(counts: np.ndarray) -> np.ndarray:
@@ -364,7 +365,10 @@ def _expand_courses(
     yi = world.year_index(drg_year)
     ct_tariff = world.drg_tariff_ore[yi[contacts.course], contacts.drg]
     order = np.lexsort((ct_tariff, contacts.course))
-    last = order[np.append(contacts.course[order][1:] != contacts.course[order][:-1], True)]
+    # the last contact of each course ([: len(order)]: none when there are no contacts)
+    last = order[
+        np.append(contacts.course[order][1:] != contacts.course[order][:-1], True)[: len(order)]
+    ]
     c_drg = contacts.drg[last]
     c_los = c_end // MINUTES_PER_DAY - c_start // MINUTES_PER_DAY
     trim = world.drg_trim[c_drg]
