@@ -300,6 +300,34 @@ def generate(
 
 
 @app.command()
+def split(
+    delivery: Annotated[
+        Path, typer.Option("--delivery", help="Delivery folder to cut (e.g. a year).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the month deliveries (out/YYYY-MM/).")
+    ],
+) -> None:
+    """Cut a delivery into one month delivery per calendar month of its period (the input of
+    `medfin build --incremental`); activity tables are cut by the contract's `by_month`, the
+    other tables go whole into every month."""
+    from medfin.extract import DeliveryError
+    from medfin.generate.months import split_into_months
+
+    try:
+        folders = split_into_months(delivery, out)
+    except DeliveryError as exc:
+        raise _fail(str(exc)) from None
+    except FileExistsError as exc:
+        raise _fail(f"{exc.filename} exists already; give an empty --out") from None
+    console.print(
+        f"[green]wrote[/] {len(folders)} month deliveries to {out}: "
+        + ", ".join(f.name for f in folders),
+        highlight=False,
+    )
+
+
+@app.command()
 def check(
     warehouse: Annotated[
         Path | None,

@@ -61,12 +61,26 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ByMonth:
+    """How a table of a month delivery is cut by month (contract `by_month`): a row travels with
+    the row of `with_table` that has the same `with_key` (its month), else in the month of its own
+    `date` column, else in the first month of the period."""
+
+    date: str | None = None
+    with_table: str | None = None
+    with_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     required: bool
     key: tuple[str, ...] | None
     description: str
     columns: tuple[Column, ...]
+    # Set for the activity tables a month delivery holds one month of; None for the tables every
+    # month delivery carries whole (complete as of its extract).
+    by_month: ByMonth | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -98,6 +112,8 @@ class Contract:
     # Oldest plausible resident, in years (population age, birth date against the extract).
     maximum_age: int
     tables: Mapping[str, Table]
+    # What a month delivery is (contract `month_delivery_note`).
+    month_delivery_note: str = ""
 
     def table(self, name: str) -> Table:
         try:
@@ -115,6 +131,16 @@ class Contract:
     @property
     def optional_tables(self) -> tuple[Table, ...]:
         return tuple(t for t in self.tables.values() if not t.required)
+
+    @property
+    def by_month_tables(self) -> tuple[Table, ...]:
+        """The activity tables: a month delivery holds the rows of its month."""
+        return tuple(t for t in self.tables.values() if t.by_month is not None)
+
+    @property
+    def whole_tables(self) -> tuple[Table, ...]:
+        """The tables every month delivery carries whole (as of its extract)."""
+        return tuple(t for t in self.tables.values() if t.by_month is None)
 
 
 def _parse(raw: Mapping[str, Any]) -> Contract:
@@ -145,6 +171,7 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
                 key=tuple(key) if key is not None else None,
                 description=spec["description"],
                 columns=tuple(columns),
+                by_month=_by_month(name, spec.get("by_month"), columns, tables),
             )
         return Contract(
             version=int(raw["contract_version"]),
@@ -159,9 +186,43 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
             csv_money_read_type=raw["csv"]["money_read_type"],
             maximum_age=int(raw["maximum_age"]),
             tables=MappingProxyType(tables),
+            month_delivery_note=raw.get("month_delivery_note", ""),
         )
     except KeyError as exc:
         raise ContractError(f"malformed contract: missing key {exc}") from exc
+
+
+def _by_month(
+    name: str, spec: Mapping[str, Any] | None, columns: list[Column], earlier: Mapping[str, Table]
+) -> ByMonth | None:
+    """A table's `by_month`, checked: its date column is a date or timestamp of the table, and the
+    table it travels with comes earlier in the contract, is cut by month itself and has the key
+    column, which this table has too."""
+    if spec is None:
+        return None
+    travels_with = spec.get("with") or {}
+    by = ByMonth(
+        date=spec.get("date"),
+        with_table=travels_with.get("table"),
+        with_key=travels_with.get("key"),
+    )
+    types = {c.name: c.type for c in columns}
+    if by.date is None and by.with_table is None:
+        raise ContractError(f"{name}.by_month: give a date column, a table to travel with, or both")
+    if by.date is not None and types.get(by.date) not in ("date", "timestamp"):
+        raise ContractError(f"{name}.by_month: {by.date!r} is not a date or timestamp column")
+    if by.with_table is not None:
+        parent = earlier.get(by.with_table)
+        if parent is None or parent.by_month is None:
+            raise ContractError(
+                f"{name}.by_month: {by.with_table} must be a table cut by month, earlier in the"
+                " contract"
+            )
+        if by.with_key not in parent.column_names or by.with_key not in types:
+            raise ContractError(
+                f"{name}.by_month: {name} and {by.with_table} need the column {by.with_key!r}"
+            )
+    return by
 
 
 def _bounded_age(contract: Contract) -> Contract:
