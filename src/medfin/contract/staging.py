@@ -228,6 +228,13 @@ def render_staging_macro(contract: Contract | None = None) -> str:
         "    }) }}",
         "{%- endmacro %}",
         "",
+        "{#- Raw tables a month delivery cuts by month (contract by_month), in contract order. -#}",
+        "{% macro contract_by_month_tables() -%}",
+        "    {{ return([",
+        *[f"        '{t.name}'," for t in contract.by_month_tables],
+        "    ]) }}",
+        "{%- endmacro %}",
+        "",
         "{#- The contract's person id rule: a pseudonym, never a CPR number however disguised. -#}",
         "{% macro contract_person_id_patterns() -%}",
         "    {{ return({",
@@ -336,6 +343,16 @@ def render_base_yaml(contract: Contract | None = None) -> str:
             ]
         else:
             out += ["      - name: source_row_number", f"        description: {anchor}"]
+        if first:
+            out += [
+                "      - name: delivery_month",
+                "        description: &delivery_month >-",
+                "          The month delivery the row came in (`medfin build --incremental`: the",
+                "          first day of its month); null when it came in a full delivery. With",
+                "          source_row_number, where the row is in the delivered files.",
+            ]
+        else:
+            out += ["      - name: delivery_month", "        description: *delivery_month"]
         for col in table.columns:
             how = normaliser(col)
             note = {

@@ -14,7 +14,10 @@ medfin.contract):
   duplicate), the earliest of their months counts. Every row lands in exactly one month, in the
   order of the delivered file.
 - every other table (persons, residence, population, the LPR lists, accounting bookings, the
-  delivery log) is copied whole into every month, byte for byte: it is complete as of the extract.
+  delivery log) goes whole into every month: complete as of the month's extract. The last month
+  carries the delivered file byte for byte; an earlier month, extracted before the delivery was,
+  leaves out what the contract's `as_of` says an extract of that day cannot hold (persons born
+  after it, and their residence). Every other whole table is the delivered file in every month.
 
 The months' extraction times: the last month keeps the delivery's `extracted_at`; an earlier month
 was extracted on day DATA_AS_OF_DAY of the following month (the authority's hospital data as of the
@@ -36,6 +39,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -176,27 +180,68 @@ def split_into_months(delivery_dir: Path | str, out_dir: Path | str) -> list[Pat
     folders = [out / m.strftime(MONTH_FOLDER_FORMAT) for m in split.months]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=False)
+    extracted = datetime.fromisoformat(str(delivery.manifest["extracted_at"]))
+    extracts = [month_extracted_at(extracted, split.months, i) for i in range(len(folders))]
+    # Per month, per table with as_of: the keys of the rows left out (for the tables that follow).
+    left_out: list[dict[str, dict[str, pa.Array]]] = [{} for _ in folders]
     for table in load_contract():
         delivered = delivery.tables.get(table.name)
         if delivered is None:
             continue
         if table.by_month is None:
-            for folder in folders:
-                shutil.copyfile(delivered.path, folder / delivered.path.name)
+            data = _read(delivered) if table.as_of is not None else None
+            for index, folder in enumerate(folders):
+                if data is None or extracts[index] == extracted:
+                    shutil.copyfile(delivered.path, folder / delivered.path.name)
+                    continue
+                kept = _as_of_rows(table, data, extracts[index], left_out[index])
+                _write(data.filter(pa.array(kept)), delivered, folder / delivered.path.name)
             continue
         data = _read(delivered)
         for index, folder in enumerate(folders):
             part = data.filter(pa.array(split.rows[table.name] == index))
             _write(part, delivered, folder / delivered.path.name)
-    extracted = datetime.fromisoformat(str(delivery.manifest["extracted_at"]))
     for index, (month, folder) in enumerate(zip(split.months, folders, strict=True)):
-        manifest = _month_manifest(
-            delivery, month, month_extracted_at(extracted, split.months, index), folder
-        )
+        manifest = _month_manifest(delivery, month, extracts[index], folder)
         (folder / MANIFEST_NAME).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     return folders
+
+
+def _as_of_rows(
+    table: Table, data: pa.Table, extracted_at: datetime, left_out: dict[str, dict[str, pa.Array]]
+) -> np.ndarray:
+    """Which rows of a whole table an extract of `extracted_at` holds (contract `as_of`). Records
+    in `left_out[table]` the keys that only rows left out have, for the tables that follow."""
+    as_of = table.as_of
+    assert as_of is not None
+    keep = np.ones(data.num_rows, dtype=bool)
+    if as_of.date is not None:
+        with duckdb.connect() as con:
+            con.register("whole", data)
+            after = con.execute(
+                f"select coalesce(try_cast({as_of.date} as date) > ?, false) as after from whole",
+                [extracted_at.date()],
+            ).fetchnumpy()["after"]
+        keep &= ~np.asarray(after, dtype=bool)
+    if as_of.with_table is not None and as_of.with_key is not None:
+        dropped = left_out.get(as_of.with_table, {}).get(as_of.with_key)
+        if dropped is not None and len(dropped):
+            gone = pc.is_in(data.column(as_of.with_key), value_set=dropped)
+            keep &= ~np.asarray(gone.to_numpy(zero_copy_only=False), dtype=bool)
+    followers = {
+        t.as_of.with_key
+        for t in load_contract()
+        if t.as_of is not None and t.as_of.with_table == table.name and t.as_of.with_key
+    }
+    left_out[table.name] = {}
+    for column in followers:
+        values = data.column(column)
+        kept = pc.unique(values.filter(pa.array(keep)))
+        gone = pc.unique(values.filter(pa.array(~keep)))
+        left_out[table.name][column] = gone.filter(pc.invert(pc.is_in(gone, value_set=kept)))
+    return keep
 
 
 def _read(delivered: DeliveredTable) -> pa.Table:
