@@ -113,6 +113,28 @@ _COMMENTS = {
 }
 
 
+_COLUMN_COMMENTS = {
+    "delivery_month": "The month delivery (first day of its month).",
+    "delivery_id": "Delivery id from its manifest.",
+    "extracted_at": "When the region extracted it (manifest).",
+    "period_from": "First day of its period (manifest).",
+    "period_to": "Last day of its period (manifest).",
+    "file_format": "parquet or csv.",
+    "sha256_status": "verified (checksums recomputed at validation) or not_checked.",
+    "loaded_at": "When medfin loaded it (UTC).",
+    "loaded_by_run": "The run (quality.check_results.run_id) that loaded it.",
+    "project_fingerprint": "Hash of the project that built the warehouse with it (dbt files,"
+    " versions): a month is judged incrementally only by the same project.",
+    "source_table": "Contract table.",
+    "delivered": "Whether the delivery held the table (an optional table may be absent).",
+    "file_name": "The delivered file's name.",
+    "manifest_rows": "Rows of the file (manifest).",
+    "sha256": "SHA-256 of the file (manifest, lower-case hex).",
+    "store_path": "The file in the month store beside the warehouse (<stem>.months/), relative;"
+    " null when the file is not in use.",
+}
+
+
 class LoadRefused(DeliveryError):
     """The month delivery does not fit the warehouse (one line says why)."""
 
@@ -225,6 +247,12 @@ def write_loaded(con: duckdb.DuckDBPyConnection, loaded: Loaded) -> None:
     for name, ddl in _DDL.items():
         con.execute(ddl)
         con.execute(f"comment on table {MONTHS_SCHEMA}.{name} is {literal(_COMMENTS[name])}")
+        for (column,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [MONTHS_SCHEMA, name],
+        ).fetchall():
+            text = literal(_COLUMN_COMMENTS[column])
+            con.execute(f"comment on column {MONTHS_SCHEMA}.{name}.{column} is {text}")
     for month in sorted(loaded.months.values(), key=lambda m: m.month):
         con.execute(
             f"insert into {MONTHS_SCHEMA}.deliveries (delivery_month, delivery_id, extracted_at,"
@@ -321,7 +349,6 @@ class Load:
     before: Loaded | None  # the published warehouse's list; None: the first month
     after: Loaded
     fingerprint: str
-    new_files: list[Path] = field(default_factory=list)  # store files this load added
 
     @property
     def incremental(self) -> bool:
@@ -464,7 +491,6 @@ def store(load: Load, store: Path) -> Loaded:
                 partial = target.with_suffix(".partial")
                 shutil.move(delivered.path, partial)  # a rename: both lie beside the warehouse
                 os.replace(partial, target)
-                load.new_files.append(target)
             if table.by_month is not None:
                 entry = replace(entry, store_path=relative)
             else:

@@ -54,7 +54,15 @@ from medfin.extract import DeliveryError, delivery_month, sha256_file, validate_
 from medfin.generate.months import month_end, split_into_months, split_rows
 from medfin.increment import INCREMENTAL_MONTH_ENV, Load, plan, project_fingerprint, store_dir
 from medfin.project import project_dir
-from warehouses import REPO, built, digests, generated_delivery, published_copy, tampered_copy
+from warehouses import (
+    REPO,
+    STAGING_MODELS,
+    built,
+    digests,
+    generated_delivery,
+    published_copy,
+    tampered_copy,
+)
 
 DEFECTS = "dirty"
 SCHEMAS = ["core", "finance", "reporting", "quality", "intermediate", "staging"]
@@ -352,13 +360,55 @@ def test_months_that_do_not_fit_are_refused(
     assert digests(full) == published
 
 
+def test_csv_months_number_their_own_rows(tmp_path: Path) -> None:
+    """CSV month deliveries (the sources number CSV rows within each month): every staged or
+    quarantined row of a table cut by month names its month and its row in that month's file,
+    and a quarantined row's key is the key of that delivered row. May (with the planted
+    malformed rows) starts the warehouse, June follows."""
+    folders = split_into_months(generated_delivery(DEFECTS, "csv"), tmp_path / "months")
+    warehouse = tmp_path / "loaded" / "medfin.duckdb"
+    loaded = [validate_delivery(folder) for folder in folders[4:6]]
+    for month in loaded:
+        assert _load(month.directory, warehouse).published
+    quarantined = 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table in CUT:
+            key = load_contract().table(table).key
+            origins = con.execute(
+                f"select delivery_month, source_row_number from staging.{STAGING_MODELS[table]}"
+                " union all select delivery_month, source_row_number"
+                f" from staging.stg_medfin__quarantine where source_table = '{table}'"
+            ).fetchall()
+            want = [
+                (delivery_month(m.manifest), row)
+                for m in loaded
+                for row in range(1, m.tables[table].rows + 1)
+            ]
+            assert sorted(origins) == sorted(want), table
+            rows = con.execute(
+                "select delivery_month, source_row_number, record_key"
+                f" from staging.stg_medfin__quarantine where source_table = '{table}'"
+            ).fetchall()
+            for month, number, record_key in rows:
+                delivered = next(m for m in loaded if delivery_month(m.manifest) == month)
+                raw = _rows(duckdb.connect(), delivered.tables[table])[number - 1]
+                if key is not None and len(key) == 1:
+                    column = load_contract().table(table).column_names.index(key[0])
+                    assert (raw[column] or "").strip() == (record_key or ""), (table, number)
+                quarantined += 1
+    assert quarantined > 0  # the planted rows of May were checked
+
+
 def test_a_changed_project_judges_every_row_again(
-    loaded: dict[str, Any], months: list[Path]
+    loaded: dict[str, Any], months: list[Path], tmp_path: Path
 ) -> None:
     """A month is judged incrementally only into a warehouse the same project built: other seeds
     or rules may change any row's verdict."""
     warehouse = loaded["warehouse"]
-    march = validate_delivery(months[2])
+    folder = Path(shutil.copytree(months[2], tmp_path / "march"))
+    diagnoses = pq.read_table(folder / "drg_diagnoses.parquet")
+    rewrite_table(folder, "drg_diagnoses", diagnoses.slice(1))  # March re-delivered, changed
+    march = validate_delivery(folder)
     same = plan(march, warehouse, True, project_fingerprint(project_dir()))
     other = plan(march, warehouse, True, "another project")
     assert isinstance(same, Load) and isinstance(other, Load)
