@@ -77,11 +77,13 @@
 {% endmacro %}
 
 
-{# Rows whose boolean column_name is not true (false or unknown), of all rows. #}
+{# Rows whose boolean column_name is false, of the rows where it is known: null means the row
+   could not be examined (a reconciliation of a year the delivery covers only in part), as the
+   Great Expectations suites of the same checks read it. #}
 {% macro check_rows_not_true(check, relation) %}
     select
-        sum(case when {{ check['column_name'] }} then 0 else 1 end) as violating_rows,
-        count(*) as denominator_rows
+        sum(case when not {{ check['column_name'] }} then 1 else 0 end) as violating_rows,
+        count({{ check['column_name'] }}) as denominator_rows
     from {{ relation }}
 {% endmacro %}
 

@@ -40,6 +40,20 @@
     }) }}
 {%- endmacro %}
 
+{#- Raw tables a month delivery cuts by month (contract by_month), in contract order. -#}
+{% macro contract_by_month_tables() -%}
+    {{ return([
+        'drg_courses',
+        'drg_contacts',
+        'drg_diagnoses',
+        'drg_procedures',
+        'psychiatric_contacts',
+        'practice_services',
+        'full_financing_events',
+        'epj_contacts',
+    ]) }}
+{%- endmacro %}
+
 {#- The contract's person id rule: a pseudonym, never a CPR number however disguised. -#}
 {% macro contract_person_id_patterns() -%}
     {{ return({

@@ -12,9 +12,13 @@
     is on (its default; the profile must not turn it off). Caveat: a CSV field with an embedded
     line break spans several text lines but is one row, so the number counts rows, not text lines.
     tests/python/test_staging.py checks that CSV and Parquet deliveries get the same numbers.
+
+    Month deliveries (MEDFIN_DELIVERY_LAYOUT=months): the row of its month's file; the sources
+    number CSV rows within each month themselves (file_row_number), so both formats use it.
 -#}
 {% macro source_row_number() -%}
-    {%- if env_var('MEDFIN_DELIVERY_FORMAT', 'parquet') | lower == 'csv' -%}
+    {%- if env_var('MEDFIN_DELIVERY_FORMAT', 'parquet') | lower == 'csv'
+        and env_var('MEDFIN_DELIVERY_LAYOUT', '') != 'months' -%}
         row_number() over ()
     {%- else -%}
         file_row_number + 1

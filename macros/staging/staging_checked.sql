@@ -11,7 +11,8 @@
       raw_record        the raw row as delivered, JSON text, rejected rows only
 
     The base_medfin__<table> models materialise this once per table; the staging model takes the
-    rows with a null rejection_reason, stg_medfin__quarantine the others.
+    rows with a null rejection_reason, stg_medfin__quarantine the others. A monthly increment
+    (macros/staging/staging_by_month.sql) adds delivery_month and judges only the affected months.
 -#}
 
 {#-
@@ -43,6 +44,8 @@
 
 
 {% macro staging_checked(table, own_rules=[]) -%}
+    {{- staging_by_month_config(table) -}}
+    {%- set rows_to_judge = staging_rows_to_judge(table, 'raw') -%}
     {%- set spec = contract_staging_spec(table) -%}
     {%- set rules = staging_rules(table, own_rules) -%}
     {%- set key = spec['key'] -%}
@@ -57,7 +60,7 @@
         key columns are read a second time (cheap: a column scan), so that the rows need not be
         held in memory; a CSV file is parsed once, into `normalised`, which DuckDB then keeps.
     -#}
-    {%- if env_var('MEDFIN_DELIVERY_FORMAT', 'parquet') | lower == 'csv' -%}
+    {%- if env_var('MEDFIN_DELIVERY_FORMAT', 'parquet') | lower == 'csv' and not rows_to_judge -%}
         {%- set key_relation = 'normalised' -%}
     {%- else -%}
         {%- set key_relation = 'key_rows' -%}
@@ -65,15 +68,20 @@
 with raw_rows as (
     select
         {{ source_row_number() }} as source_row_number,
+        {{ staging_delivery_month('raw') }} as delivery_month,
         {%- for column in columns %}
         raw.{{ column[0] }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ source('medfin_raw', table) }} as raw
+    {%- if rows_to_judge %}
+    where {{ rows_to_judge }}
+    {%- endif %}
 ),
 
 normalised as (
     select
         raw_rows.source_row_number,
+        raw_rows.delivery_month,
         {%- for column in columns %}
         {{ _stg_normalise('raw_rows.' ~ column[0], column[1]) }} as {{ column[0] }},
         {%- endfor %}
@@ -138,6 +146,7 @@ judged as (
 
 select
     source_row_number,
+    delivery_month,
     {%- for column in columns %}
     {{ column[0] }},
     {%- endfor %}

@@ -6,6 +6,7 @@ select
     cast(activity_year as integer) as activity_year,
     category,
     cast(amount_dkk as {{ contract_money_type() }}) as amount_dkk,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__accounting_bookings') }}
 where rejection_reason is null

@@ -5,6 +5,7 @@ select
     period_month,
     published_on,
     data_as_of,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__delivery_log') }}
 where rejection_reason is null

@@ -14,7 +14,8 @@ select
     contacts.end_ts as contact_end,
     contacts.contact_drg_code,
     contacts.action_diagnosis,
-    contacts.source_row_number
+    contacts.source_row_number,
+    contacts.delivery_month
 from {{ ref('base_medfin__drg_contacts') }} as contacts
 left join {{ ref('treatment_sites') }} as sites
     on contacts.sor_code = sites.sor_code

@@ -9,6 +9,7 @@ select
     course_end,
     cast(tariff_dkk as {{ contract_money_type() }}) as tariff_dkk,
     cast(long_stay_days as integer) as long_stay_days,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__drg_courses') }}
 where rejection_reason is null

@@ -3,6 +3,7 @@ select
     contact_id,
     diagnosis_code,
     diagnosis_kind,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__drg_diagnoses') }}
 where rejection_reason is null

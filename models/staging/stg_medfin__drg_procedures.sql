@@ -5,6 +5,7 @@ select
     procedure_code,
     performed_ts as performed_at,
     producing_sor_code,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__drg_procedures') }}
 where rejection_reason is null

@@ -5,6 +5,7 @@ select
     cast(region_code as integer) as region_code,
     sor_code,
     start_ts as contact_start,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__epj_contacts') }}
 where rejection_reason is null

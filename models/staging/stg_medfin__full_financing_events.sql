@@ -8,6 +8,7 @@ select
     activity_date,
     cast(quantity as integer) as quantity,
     sor_code,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__full_financing_events') }}
 where rejection_reason is null

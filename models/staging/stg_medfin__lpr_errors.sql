@@ -6,6 +6,7 @@ select
     contact_id,
     error_code,
     listed_on,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__lpr_error_list') }}
 where rejection_reason is null

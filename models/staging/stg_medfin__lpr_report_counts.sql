@@ -4,6 +4,7 @@ select
     cast(region_code as integer) as region_code,
     cast(activity_year as integer) as activity_year,
     reports,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__lpr_report_counts') }}
 where rejection_reason is null

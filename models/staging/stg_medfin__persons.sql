@@ -4,6 +4,7 @@ select
     sex,
     birth_date,
     death_date,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__persons') }}
 where rejection_reason is null

@@ -6,6 +6,7 @@ select
     sex,
     cast(age as integer) as age,
     persons,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__population') }}
 where rejection_reason is null

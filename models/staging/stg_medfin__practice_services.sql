@@ -9,6 +9,7 @@ select
     specialty,
     service_date,
     cast(fee_dkk as {{ contract_money_type() }}) as fee_dkk,
-    source_row_number
+    source_row_number,
+    delivery_month
 from {{ ref('base_medfin__practice_services') }}
 where rejection_reason is null

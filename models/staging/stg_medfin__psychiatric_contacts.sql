@@ -9,7 +9,8 @@ select
     contacts.contact_type,
     contacts.start_ts as contact_start,
     contacts.end_ts as contact_end,
-    contacts.source_row_number
+    contacts.source_row_number,
+    contacts.delivery_month
 from {{ ref('base_medfin__psychiatric_contacts') }} as contacts
 left join {{ ref('treatment_sites') }} as sites
     on contacts.sor_code = sites.sor_code

@@ -9,6 +9,7 @@
     select
         '{{ source_table }}' as source_table,
         source_row_number,
+        delivery_month,
         record_key,
         rejection_reason,
         rejection_column,

@@ -6,7 +6,8 @@ select
     municipalities.municipality_name,
     residence.valid_from,
     residence.valid_to,
-    residence.source_row_number
+    residence.source_row_number,
+    residence.delivery_month
 from {{ ref('base_medfin__residence') }} as residence
 left join {{ ref('municipalities') }} as municipalities
     on residence.municipality_code = municipalities.municipality_code

@@ -37,7 +37,7 @@ from typing import Any
 
 import duckdb
 
-from medfin import publish
+from medfin import increment, publish
 from medfin.analyst_file import AnalystFile, AnalystFileError, analyst_tables, write_analyst_file
 from medfin.checks import catalogue, dbt_results, golden, history
 from medfin.checks.history import CheckResult
@@ -112,6 +112,8 @@ class BuildResult:
     report: Path | None = None  # the quality report (None when the expectations were skipped)
     row_counts: dict[str, int] = field(default_factory=dict)  # SUMMARY_MARTS in the release
     log: Path | None = None  # dbt's log of this build
+    # A monthly increment: what it loaded (published), or why nothing was done (not published).
+    load_note: str | None = None
 
     @property
     def warnings(self) -> list[CheckResult]:
@@ -341,9 +343,17 @@ def build(
     verbose: bool = True,
     progress: ProgressCallback | None = None,
     regions: str | None = None,
+    incremental: bool = False,
 ) -> BuildResult:
     """Validate `delivery_dir`, build a candidate warehouse with dbt, record and gate the checks,
     write and scan the analyst file, and publish both files when no fatal or error check failed.
+
+    incremental=True adds a month delivery to the published warehouse (docs/incremental.md): the
+    candidate starts as a copy of it, dbt reads every loaded month (the month replacing an earlier
+    version of itself) and judges in staging only the months it affects; a month loaded already
+    with the same files changes nothing (result not published, `load_note` says so). Without a
+    published warehouse the month starts one. A delivery that is not one calendar month, or does
+    not fit the loaded months, raises DeliveryError (medfin.increment.LoadRefused).
 
     expectations=False skips the Great Expectations suites (dbt tests and quality-mart checks
     still gate publication). verbose=False keeps dbt's node log out of the terminal (it is always
@@ -374,6 +384,7 @@ def build(
                 verbose=verbose,
                 progress=progress,
                 regions=regions,
+                incremental=incremental,
             )
     except WarehouseBusyError as exc:
         raise BuildError(str(exc)) from None
@@ -390,6 +401,7 @@ def _build(
     verbose: bool,
     progress: ProgressCallback | None,
     regions: str | None,
+    incremental: bool = False,
 ) -> BuildResult:
     """build() while holding the warehouse's lock."""
     report = progress or (lambda _: None)
@@ -404,12 +416,102 @@ def _build(
         delivery = receive_delivery(delivery_dir, work / "received", verify_sha256=verify_sha256)
     except DeliveryError as exc:
         raise _refused(exc, work, target.warehouse) from None
-    staged = stage_delivery(delivery, work / "delivery")
+    load: increment.Load | None = None
+    if incremental:
+        planned = _plan_load(delivery, target, work, project)
+        if isinstance(planned, str):
+            return BuildResult(
+                warehouse=target.warehouse,
+                delivery=delivery,
+                seconds=time.perf_counter() - started,
+                run_id="",
+                checks=[],
+                published=False,
+                load_note=planned,
+            )
+        load = planned
+    months = increment.store_dir(target.warehouse)
+    try:
+        return _build_candidate(
+            delivery,
+            target,
+            started,
+            work,
+            load,
+            months,
+            project=project,
+            expectations=expectations,
+            verbose=verbose,
+            progress=progress,
+            regions=regions,
+        )
+    finally:
+        if load is not None or months.exists():
+            # Keep the files the published warehouse lists, whichever it is now (none after a
+            # full build).
+            _collect_garbage(target.warehouse, months)
+
+
+def _plan_load(
+    delivery: Delivery, target: publish.Layout, work: Path, project: Path | None
+) -> increment.Load | str:
+    """The month load of `delivery` (medfin.increment.plan), refusals written like a refused
+    delivery's."""
+    published = target.warehouse.exists()
+    fingerprint = increment.project_fingerprint((project or project_dir()).resolve())
+    try:
+        return increment.plan(delivery, target.warehouse, published, fingerprint)
+    except DeliveryError as exc:
+        raise _refused(exc, work, target.warehouse) from None
+    except duckdb.Error as exc:
+        raise BuildError(
+            f"cannot read the loaded months of the published warehouse {target.warehouse}:"
+            f" {_why_unreadable(target.warehouse, exc)}"
+        ) from None
+
+
+def _collect_garbage(warehouse: Path, months: Path) -> None:
+    """The month store keeps what the published warehouse lists (nothing after a full build)."""
+    try:
+        loaded = increment.read_loaded(warehouse) if warehouse.exists() else None
+    except duckdb.Error:
+        return  # unreadable now: leave the store as it is rather than guess
+    increment.collect_garbage(months, loaded.store_paths() if loaded else ())
+
+
+def _build_candidate(
+    delivery: Delivery,
+    target: publish.Layout,
+    started: float,
+    work: Path,
+    load: increment.Load | None,
+    months: Path,
+    *,
+    project: Path | None,
+    expectations: bool,
+    verbose: bool,
+    progress: ProgressCallback | None,
+    regions: str | None,
+) -> BuildResult:
+    """Build, check and publish the candidate of `delivery` (or of `load`, a monthly increment)."""
+    report = progress or (lambda _: None)
+    if load is None:
+        staged = stage_delivery(delivery, work / "delivery")
+    else:
+        loaded = increment.store(load, months)
+        staged = increment.stage(loaded, months, work / "delivery", delivery)
     candidate = work / CANDIDATE_NAME
     try:
         publish.check_published(target.warehouse)
         publish.create_database(candidate)
-        history.carry_over(target.warehouse, candidate)
+        if load is not None and load.before is not None:
+            # The published warehouse, history and base tables included (never written in place).
+            shutil.copyfile(target.warehouse, candidate)
+        else:
+            history.carry_over(target.warehouse, candidate)
+        if load is not None:
+            with duckdb.connect(str(candidate)) as con:
+                increment.write_loaded(con, load.after)
     except publish.PublishError as exc:
         raise BuildError(str(exc)) from exc
     except duckdb.Error as exc:
@@ -419,7 +521,10 @@ def _build(
         ) from None
 
     dbt = Dbt(project, work, verbose=verbose, progress=progress)
-    with environ(dbt_env(staged, delivery.format, candidate, regions)):
+    env = dbt_env(staged, delivery.format, candidate, regions)
+    if load is not None:
+        env |= load.dbt_env()
+    with environ(env):
         # One invocation (seeds first in the DAG): a separate `dbt seed` parsed the project
         # once more, about 4 s a build.
         try:
@@ -431,6 +536,8 @@ def _build(
     run = dbt_results.read_run(dbt.target_path or work / "target")
 
     with duckdb.connect(str(candidate)) as con:
+        if load is not None:
+            increment.record_run(con, load.month, run.invocation_id)
         entries = _catalogue(con)
         rows = dbt_results.check_results(run, entries, delivery.delivery_id)
         rows += _mart_checks(con, run, delivery.delivery_id)
@@ -508,6 +615,7 @@ def _build(
         report=report_path,
         row_counts=counts,
         log=dbt.log_file,
+        load_note=load.describe() if load is not None else None,
     )
 
 

@@ -113,9 +113,18 @@ def build(
             " [default: $MEDFIN_DATA_PACKAGE_REGIONS or current].",
         ),
     ] = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Add a month delivery to the published warehouse (replacing an earlier version"
+            " of the month; the first month starts a warehouse); see docs/incremental.md.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a delivery, build a new warehouse with dbt, check it, and publish the warehouse and
-    the analyst file when no fatal or error check failed (both are left as they were otherwise)."""
+    the analyst file when no fatal or error check failed (both are left as they were otherwise).
+    With --incremental, add one month delivery to the published warehouse the same way."""
     from medfin.build import BuildError
     from medfin.build import build as run_build
     from medfin.extract import DeliveryError
@@ -131,6 +140,7 @@ def build(
                 verbose=verbose,
                 progress=progress,
                 regions=regions.value if regions else None,
+                incremental=incremental,
             )
     except DeliveryError as exc:
         raise _fail(str(exc)) from None
@@ -144,6 +154,9 @@ def build(
             f"not published: the disk is full ({exc.strerror}: {exc.filename or warehouse});"
             " the published warehouse was left as it was"
         ) from None
+    if not result.published:
+        console.print(result.load_note, highlight=False, soft_wrap=True)
+        return
     _print_build_summary(result)
 
 
@@ -214,6 +227,8 @@ def _print_build_summary(result: Any) -> None:
         f"from {_shown(result.delivery.origin)} ({result.delivery.format}; optional tables not"
         f" delivered: {absent}) in {result.seconds:.1f} s"
     )
+    if result.load_note:
+        say(result.load_note)
     for warning in result.delivery.warnings:
         say(f"[yellow]delivery warning:[/] {warning}")
     if result.row_counts:
@@ -297,6 +312,34 @@ def generate(
     except (ValueError, FileExistsError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"[green]wrote[/] {out}", highlight=False)
+
+
+@app.command()
+def split(
+    delivery: Annotated[
+        Path, typer.Option("--delivery", help="Delivery folder to cut (e.g. a year).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the month deliveries (out/YYYY-MM/).")
+    ],
+) -> None:
+    """Cut a delivery into one month delivery per calendar month of its period (the input of
+    `medfin build --incremental`); activity tables are cut by the contract's `by_month`, the
+    other tables go whole into every month."""
+    from medfin.extract import DeliveryError
+    from medfin.generate.months import split_into_months
+
+    try:
+        folders = split_into_months(delivery, out)
+    except DeliveryError as exc:
+        raise _fail(str(exc)) from None
+    except FileExistsError as exc:
+        raise _fail(f"{exc.filename} exists already; give an empty --out") from None
+    console.print(
+        f"[green]wrote[/] {len(folders)} month deliveries to {out}: "
+        + ", ".join(f.name for f in folders),
+        highlight=False,
+    )
 
 
 @app.command()

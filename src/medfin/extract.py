@@ -19,7 +19,7 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +168,19 @@ def _envelope_problems(manifest: Mapping[str, Any]) -> list[str]:
             f" not {json.dumps(manifest.get('extracted_at'))}"
         )
     return problems
+
+
+def delivery_month(manifest: Mapping[str, Any]) -> date | None:
+    """The calendar month a month delivery covers: its period is exactly that month (from its
+    first to its last day; raw-extract contract, `month_delivery_note`). None for any other
+    period. Call it on a manifest read_manifest accepted."""
+    period = manifest.get("period") or {}
+    first = date.fromisoformat(str(period.get("from")))
+    last = date.fromisoformat(str(period.get("to")))
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    if first.day != 1 or last != following - timedelta(days=1):
+        return None
+    return first
 
 
 # --------------------------------------------------------------------------------------------------
@@ -351,6 +364,7 @@ def validate_delivery(
     manifest = read_manifest(directory)
     contract = load_contract()
     entries: Mapping[str, Any] = manifest["tables"]
+    month = delivery_month(manifest)
     errors: list[str] = []
     warnings: list[str] = []
 
@@ -404,6 +418,9 @@ def validate_delivery(
                 f"table {table.name}: {delivered.path.name} has {found_rows} rows,"
                 f" {MANIFEST_NAME} says {delivered.rows}"
             )
+        elif table.required and found_rows == 0 and month is not None and table.by_month:
+            # A month may have no rows of an activity (full financing in a small area).
+            warnings.append(f"table {table.name}: no rows in the month {month:%Y-%m}")
         elif table.required and found_rows == 0:
             # An empty required table is no delivery of it: publishing it would replace the
             # published figures with nothing.

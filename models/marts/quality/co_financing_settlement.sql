@@ -2,8 +2,9 @@
 -- (docs/domain.md#aconto-and-ceiling): activity-based co-financing computed by medfin for the
 -- region's paying municipalities; the ceiling on the region's co-financing income (excess goes to
 -- the state); the aconto the municipalities paid from 2019; and what the region booked as
--- `medfinansiering`, which must equal the activity-based figure. Ceilings and aconto come from
--- seeds; unknown = null.
+-- `medfinansiering`, which must equal the activity-based figure (is_reconciled; null for a year
+-- the delivered period covers only in part, int_delivery_whole_years). Ceilings and aconto come
+-- from seeds; unknown = null.
 with activity as (
     select
         municipalities.region_code,
@@ -73,15 +74,21 @@ income as (
 )
 
 select
-    cast(region_code as integer) as region_code,
-    cast(activity_year as integer) as activity_year,
-    cast(activity_based_dkk as {{ money_type() }}) as activity_based_dkk,
-    cast(ceiling_dkk as {{ money_type() }}) as ceiling_dkk,
-    cast(excess_to_state_dkk as {{ money_type() }}) as excess_to_state_dkk,
-    cast(region_income_dkk as {{ money_type() }}) as region_income_dkk,
-    cast(aconto_paid_dkk as {{ money_type() }}) as aconto_paid_dkk,
-    cast(aconto_paid_dkk - region_income_dkk as {{ money_type() }}) as difference_dkk,
-    cast(booked_dkk as {{ money_type() }}) as booked_dkk,
-    cast(booked_dkk - activity_based_dkk as {{ money_type() }}) as booked_difference_dkk,
-    booked_dkk = activity_based_dkk as is_reconciled
+    cast(income.region_code as integer) as region_code,
+    cast(income.activity_year as integer) as activity_year,
+    cast(income.activity_based_dkk as {{ money_type() }}) as activity_based_dkk,
+    cast(income.ceiling_dkk as {{ money_type() }}) as ceiling_dkk,
+    cast(income.excess_to_state_dkk as {{ money_type() }}) as excess_to_state_dkk,
+    cast(income.region_income_dkk as {{ money_type() }}) as region_income_dkk,
+    cast(income.aconto_paid_dkk as {{ money_type() }}) as aconto_paid_dkk,
+    cast(income.aconto_paid_dkk - income.region_income_dkk as {{ money_type() }}) as difference_dkk,
+    cast(income.booked_dkk as {{ money_type() }}) as booked_dkk,
+    cast(income.booked_dkk - income.activity_based_dkk as {{ money_type() }})
+        as booked_difference_dkk,
+    case
+        when whole_years.activity_year is not null
+            then income.booked_dkk = income.activity_based_dkk
+    end as is_reconciled
 from income
+left join {{ ref('int_delivery_whole_years') }} as whole_years
+    on income.activity_year = whole_years.activity_year

@@ -2,7 +2,8 @@
 -- activity year's and the following fiscal year; other fiscal years shown apart) against the
 -- statement medfin computes: the full financing owed by the municipalities of the region
 -- (fct_full_financing, paying municipality's region). The difference must be 0
--- (docs/domain.md#controls-and-reconciliation).
+-- (docs/domain.md#controls-and-reconciliation). is_reconciled is null for a year the delivered
+-- period covers only in part (int_delivery_whole_years: months still to be loaded).
 -- A full outer join, so a booking without activity and activity without a booking both show.
 with bookings as (
     select
@@ -58,14 +59,19 @@ joined as (
 )
 
 select
-    cast(region_code as integer) as region_code,
-    cast(activity_year as integer) as activity_year,
-    category,
-    cast(booked_activity_year_dkk as {{ money_type() }}) as booked_activity_year_dkk,
-    cast(booked_following_year_dkk as {{ money_type() }}) as booked_following_year_dkk,
-    cast(booked_other_years_dkk as {{ money_type() }}) as booked_other_years_dkk,
-    cast(booked_total_dkk as {{ money_type() }}) as booked_total_dkk,
-    cast(statement_dkk as {{ money_type() }}) as statement_dkk,
-    cast(booked_total_dkk - statement_dkk as {{ money_type() }}) as difference_dkk,
-    booked_total_dkk = statement_dkk as is_reconciled
+    cast(joined.region_code as integer) as region_code,
+    cast(joined.activity_year as integer) as activity_year,
+    joined.category,
+    cast(joined.booked_activity_year_dkk as {{ money_type() }}) as booked_activity_year_dkk,
+    cast(joined.booked_following_year_dkk as {{ money_type() }}) as booked_following_year_dkk,
+    cast(joined.booked_other_years_dkk as {{ money_type() }}) as booked_other_years_dkk,
+    cast(joined.booked_total_dkk as {{ money_type() }}) as booked_total_dkk,
+    cast(joined.statement_dkk as {{ money_type() }}) as statement_dkk,
+    cast(joined.booked_total_dkk - joined.statement_dkk as {{ money_type() }}) as difference_dkk,
+    case
+        when whole_years.activity_year is not null
+            then joined.booked_total_dkk = joined.statement_dkk
+    end as is_reconciled
 from joined
+left join {{ ref('int_delivery_whole_years') }} as whole_years
+    on joined.activity_year = whole_years.activity_year

@@ -32,6 +32,12 @@ DELIVERY_ENV = "MEDFIN_DELIVERY"
 DELIVERY_FORMAT_ENV = "MEDFIN_DELIVERY_FORMAT"
 AUDIT_ENV = "MEDFIN_DELIVERY_AUDIT"
 DEFAULT_DELIVERY_DIR = "delivery"
+# `medfin build --incremental` sets MEDFIN_DELIVERY_LAYOUT=months: the staged folder then holds
+# every loaded month delivery, `<table>/delivery_month=YYYY-MM-01/<file>` (src/medfin/increment.py),
+# read as one relation with the hive column `delivery_month` (the month delivery of each row).
+DELIVERY_LAYOUT_ENV = "MEDFIN_DELIVERY_LAYOUT"
+MONTHS_LAYOUT = "months"
+MONTH_COLUMN = "delivery_month"
 # Where a plain `dbt build` finds the delivery as delivered: the schema in which the on-run-start
 # hook (macros/hooks/medfin_delivery.sql) makes one view per contract table and the audit table
 # (each source's meta `plain_relation` names its relation for the hook).
@@ -61,12 +67,38 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ByMonth:
+    """How a table of a month delivery is cut by month (contract `by_month`): a row travels with
+    the row of `with_table` that has the same `with_key` (its month), else in the month of its own
+    `date` column, else in the first month of the period."""
+
+    date: str | None = None
+    with_table: str | None = None
+    with_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """What a whole table holds as of an extract (contract `as_of`): not the rows whose `date`
+    lies after it, nor the rows whose row of `with_table` (same `with_key`) is left out so."""
+
+    date: str | None = None
+    with_table: str | None = None
+    with_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     required: bool
     key: tuple[str, ...] | None
     description: str
     columns: tuple[Column, ...]
+    # Set for the activity tables a month delivery holds one month of; None for the tables every
+    # month delivery carries whole (complete as of its extract).
+    by_month: ByMonth | None = None
+    # A whole table as of an extract (None: every row, whatever the extract).
+    as_of: AsOf | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -98,6 +130,8 @@ class Contract:
     # Oldest plausible resident, in years (population age, birth date against the extract).
     maximum_age: int
     tables: Mapping[str, Table]
+    # What a month delivery is (contract `month_delivery_note`).
+    month_delivery_note: str = ""
 
     def table(self, name: str) -> Table:
         try:
@@ -115,6 +149,16 @@ class Contract:
     @property
     def optional_tables(self) -> tuple[Table, ...]:
         return tuple(t for t in self.tables.values() if not t.required)
+
+    @property
+    def by_month_tables(self) -> tuple[Table, ...]:
+        """The activity tables: a month delivery holds the rows of its month."""
+        return tuple(t for t in self.tables.values() if t.by_month is not None)
+
+    @property
+    def whole_tables(self) -> tuple[Table, ...]:
+        """The tables every month delivery carries whole (as of its extract)."""
+        return tuple(t for t in self.tables.values() if t.by_month is None)
 
 
 def _parse(raw: Mapping[str, Any]) -> Contract:
@@ -145,6 +189,8 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
                 key=tuple(key) if key is not None else None,
                 description=spec["description"],
                 columns=tuple(columns),
+                by_month=_by_month(name, spec.get("by_month"), columns, tables),
+                as_of=_as_of(name, spec.get("as_of"), columns, tables),
             )
         return Contract(
             version=int(raw["contract_version"]),
@@ -159,9 +205,63 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
             csv_money_read_type=raw["csv"]["money_read_type"],
             maximum_age=int(raw["maximum_age"]),
             tables=MappingProxyType(tables),
+            month_delivery_note=raw.get("month_delivery_note", ""),
         )
     except KeyError as exc:
         raise ContractError(f"malformed contract: missing key {exc}") from exc
+
+
+def _as_of(
+    name: str, spec: Mapping[str, Any] | None, columns: list[Column], earlier: Mapping[str, Table]
+) -> AsOf | None:
+    """A whole table's `as_of`, checked like `by_month`."""
+    if spec is None:
+        return None
+    with_ = spec.get("with") or {}
+    as_of = AsOf(date=spec.get("date"), with_table=with_.get("table"), with_key=with_.get("key"))
+    types = {c.name: c.type for c in columns}
+    if as_of.date is not None and types.get(as_of.date) not in ("date", "timestamp"):
+        raise ContractError(f"{name}.as_of: {as_of.date!r} is not a date or timestamp column")
+    if as_of.with_table is not None:
+        parent = earlier.get(as_of.with_table)
+        if parent is None or parent.as_of is None:
+            raise ContractError(f"{name}.as_of: {as_of.with_table} must come earlier, with as_of")
+        if as_of.with_key not in parent.column_names or as_of.with_key not in types:
+            raise ContractError(f"{name}.as_of: both tables need the column {as_of.with_key!r}")
+    return as_of
+
+
+def _by_month(
+    name: str, spec: Mapping[str, Any] | None, columns: list[Column], earlier: Mapping[str, Table]
+) -> ByMonth | None:
+    """A table's `by_month`, checked: its date column is a date or timestamp of the table, and the
+    table it travels with comes earlier in the contract, is cut by month itself and has the key
+    column, which this table has too."""
+    if spec is None:
+        return None
+    travels_with = spec.get("with") or {}
+    by = ByMonth(
+        date=spec.get("date"),
+        with_table=travels_with.get("table"),
+        with_key=travels_with.get("key"),
+    )
+    types = {c.name: c.type for c in columns}
+    if by.date is None and by.with_table is None:
+        raise ContractError(f"{name}.by_month: give a date column, a table to travel with, or both")
+    if by.date is not None and types.get(by.date) not in ("date", "timestamp"):
+        raise ContractError(f"{name}.by_month: {by.date!r} is not a date or timestamp column")
+    if by.with_table is not None:
+        parent = earlier.get(by.with_table)
+        if parent is None or parent.by_month is None:
+            raise ContractError(
+                f"{name}.by_month: {by.with_table} must be a table cut by month, earlier in the"
+                " contract"
+            )
+        if by.with_key not in parent.column_names or by.with_key not in types:
+            raise ContractError(
+                f"{name}.by_month: {name} and {by.with_table} need the column {by.with_key!r}"
+            )
+    return by
 
 
 def _bounded_age(contract: Contract) -> Contract:
@@ -296,6 +396,26 @@ def _escaped_env(variable: str, default: str) -> str:
     return f"env_var('{variable}', '{default}') | replace(\"'\", \"''\") | replace('$', '$$')"
 
 
+def months_reader(table: Table, fmt: str, delivery: str) -> list[str]:
+    """Lines of the relation of every loaded month of `table` in the months layout: each file
+    with its month (hive partition `delivery_month`, a date) and its 0-based `file_row_number`
+    within its own file (CSV: numbered in scan order within each month, as staging numbers a
+    delivered CSV file)."""
+    files = f"{delivery}/{table.name}/*/*.{fmt}"
+    hive = f"hive_partitioning=true, hive_types={{'{MONTH_COLUMN}': 'DATE'}}"
+    if fmt == "parquet":
+        return [f"read_parquet('{files}', file_row_number=true, {hive})"]
+    read = reader(table, "csv", files)
+    read[-1] = read[-1][:-1] + f", {hive})"
+    return [
+        "(select *, row_number() over (",
+        f"  partition by {MONTH_COLUMN} order by scan_row) - 1 as file_row_number",
+        "from (select *, row_number() over () as scan_row from",
+        *read,
+        "))",
+    ]
+
+
 def external_location(table: Table) -> list[str]:
     """Lines of the Jinja template that dbt-duckdb uses as the table's relation.
 
@@ -305,14 +425,21 @@ def external_location(table: Table) -> list[str]:
 
     With MEDFIN_DELIVERY_FORMAT set (`medfin build` sets it), the source reads
     `<MEDFIN_DELIVERY>/<table>.<format>`: medfin's staged folder, where every contract table has a
-    file. Unset (a plain `dbt build`), it reads the view that the on-run-start hook made in schema
-    DELIVERY_SCHEMA from the delivery as delivered: the file manifest.json names, in the format its
-    extension says, or an empty relation for an optional table that was not delivered.
+    file; with MEDFIN_DELIVERY_LAYOUT=months too (`medfin build --incremental`), every loaded
+    month's file of the table (months_reader). Unset (a plain `dbt build`), it reads the view
+    that the on-run-start hook made in schema DELIVERY_SCHEMA from the delivery as delivered: the
+    file manifest.json names, in the format its extension says, or an empty relation for an
+    optional table that was not delivered.
     """
     return [
         f"{{%- set delivery = {_escaped_env(DELIVERY_ENV, DEFAULT_DELIVERY_DIR)} -%}}",
         f"{{%- set delivery_format = env_var('{DELIVERY_FORMAT_ENV}', '') | lower -%}}",
-        "{%- if delivery_format == 'csv' -%}",
+        f"{{%- set months = env_var('{DELIVERY_LAYOUT_ENV}', '') == '{MONTHS_LAYOUT}' -%}}",
+        "{%- if months and delivery_format == 'csv' -%}",
+        *months_reader(table, "csv", "{{ delivery }}"),
+        "{%- elif months -%}",
+        *months_reader(table, "parquet", "{{ delivery }}"),
+        "{%- elif delivery_format == 'csv' -%}",
         *reader(table, "csv", f"{{{{ delivery }}}}/{table.name}.csv"),
         "{%- elif delivery_format -%}",
         *reader(table, "parquet", f"{{{{ delivery }}}}/{table.name}.parquet"),

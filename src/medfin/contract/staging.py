@@ -228,6 +228,13 @@ def render_staging_macro(contract: Contract | None = None) -> str:
         "    }) }}",
         "{%- endmacro %}",
         "",
+        "{#- Raw tables a month delivery cuts by month (contract by_month), in contract order. -#}",
+        "{% macro contract_by_month_tables() -%}",
+        "    {{ return([",
+        *[f"        '{t.name}'," for t in contract.by_month_tables],
+        "    ]) }}",
+        "{%- endmacro %}",
+        "",
         "{#- The contract's person id rule: a pseudonym, never a CPR number however disguised. -#}",
         "{% macro contract_person_id_patterns() -%}",
         "    {{ return({",
@@ -336,6 +343,16 @@ def render_base_yaml(contract: Contract | None = None) -> str:
             ]
         else:
             out += ["      - name: source_row_number", f"        description: {anchor}"]
+        if first:
+            out += [
+                "      - name: delivery_month",
+                "        description: &delivery_month >-",
+                "          The month delivery the row came in (`medfin build --incremental`: the",
+                "          first day of its month); null when it came in a full delivery. With",
+                "          source_row_number, where the row is in the delivered files.",
+            ]
+        else:
+            out += ["      - name: delivery_month", "        description: *delivery_month"]
         for col in table.columns:
             how = normaliser(col)
             note = {
@@ -398,6 +415,12 @@ def render_contract_markdown(contract: Contract | None = None) -> str:
         f"  decimal mark, dates `{contract.csv_date_format}`, timestamps",
         f"  `{contract.csv_timestamp_format}`,",
         f"  a header line. {raw['csv']['quote_note']}. {raw['csv']['money_read_type_note']}.",
+        f"- Month deliveries ([incremental.md](incremental.md)): {contract.month_delivery_note}.",
+        "  Cut by month: "
+        + "; ".join(f"`{t.name}` {_by_month_words(t)}" for t in contract.by_month_tables)
+        + ". Whole in every month: "
+        + ", ".join(f"`{t.name}`" for t in contract.whole_tables)
+        + ".",
         "",
         "## Tables",
     ]
@@ -426,6 +449,18 @@ def render_contract_markdown(contract: Contract | None = None) -> str:
             cells = [col.name, col.type, "yes" if col.nullable else "no", "; ".join(rule)]
             out.append("| " + " | ".join([*cells, _cell(col.description)]) + " |")
     return "\n".join(out) + "\n"
+
+
+def _by_month_words(table: Table) -> str:
+    """How a table is cut by month, in words (contract `by_month`)."""
+    by = table.by_month
+    assert by is not None
+    parts = []
+    if by.with_table:
+        parts.append(f"with its `{by.with_table}` row by `{by.with_key}`")
+    if by.date:
+        parts.append(f"{'else ' if parts else ''}by `{by.date}`")
+    return ", ".join(parts)
 
 
 def _raw_contract() -> dict[str, Any]:

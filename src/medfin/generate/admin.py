@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import holidays
 import numpy as np
 
+from medfin.generate.params import DATA_AS_OF_DAY
 from medfin.generate.population import Persons, Residence
 from medfin.generate.timeutil import completed_years, day_number, year_start
 
@@ -123,7 +124,7 @@ def delivery_log(years: tuple[int, int], rng: np.random.Generator) -> dict[str, 
                 system.append(name)
                 period.append(day_number(month))
                 published.append(day_number(pub) if pub else -1)
-                as_of.append(day_number(month.replace(day=10)) if pub else -1)
+                as_of.append(day_number(month.replace(day=DATA_AS_OF_DAY)) if pub else -1)
     return {
         "system": system,
         "period_month": period,

@@ -16,6 +16,10 @@ TINY_MUNICIPALITIES: tuple[int, ...] = (727, 741, 746)
 TINY_RESIDENTS = 4000
 DEFAULT_REGION = 1082
 PERSONS_PER_CHUNK = 250_000
+# Monthly data are published by the 17th with hospital data as of the 10th
+# (docs/domain.md#publication-and-deadlines): the delivery log's `data_as_of` day, and the day a
+# month delivery cut from a longer one was extracted (medfin.generate.months).
+DATA_AS_OF_DAY = 10
 
 # Share of the population per 5-year age band 0-4 ... 100-104 (Denmark around 2021, rounded).
 AGE_BAND_SHARES = np.array(
