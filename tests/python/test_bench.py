@@ -43,6 +43,18 @@ def _runs_table(path: Path) -> Path:
     return path
 
 
+def _runs_rows(doc: str) -> list[str]:
+    """The lines of the first table under the runs heading (header, rule, runs)."""
+    lines = doc.split(RUNS_HEADING)[1].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[first:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
 def _bench(workdir: Path, doc: Path, *extra: str) -> Run:
     return subprocess.run(
         [sys.executable, "-m", "medfin.cli", "bench", "--scale", "tiny", "--seed", str(SEED)]
@@ -94,16 +106,13 @@ def test_a_tiny_run_writes_every_field_and_a_row(
     assert result["peak_rss_mb"] >= result["phases"]["build"]["peak_rss_mb"]
     assert result["incremental_vs_full"] is None  # --no-incremental
 
-    doc = (workdir / "benchmarks.md").read_text(encoding="utf-8")
-    rows = [line for line in doc.split(RUNS_HEADING)[1].splitlines() if line.startswith("| ")]
-    header, *runs = rows
+    header, _, *runs = _runs_rows((workdir / "benchmarks.md").read_text(encoding="utf-8"))
     assert [c.strip() for c in header.strip("|").split("|")] == list(DOC_COLUMNS)
     assert runs[-1].split("|")[2].strip() == "tiny" and runs[-1].rstrip().endswith("| true |")
 
 
 def test_the_runs_table_of_the_docs_has_the_benchmark_columns() -> None:
-    doc = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
-    header = next(line for line in doc.split(RUNS_HEADING)[1].splitlines() if line.startswith("|"))
+    header, *_ = _runs_rows((REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8"))
     assert [c.strip() for c in header.strip("|").split("|")] == list(DOC_COLUMNS)
 
 
