@@ -319,21 +319,35 @@ def _birth_dates(
     persons: str,
     rules: list[PrivacyRule],
 ) -> list[str]:
-    """Date columns whose distinct dates are mostly birth dates of the delivery."""
+    """Date columns whose distinct dates are mostly birth dates of the delivery, when a date of
+    their range is not a birth date anyway: with millions of persons (national scale) nearly
+    every day of the last century is someone's birthday, and a column of publication dates would
+    look like birth dates. The base rate (the share of the days from the column's first to its
+    last date that are birth dates) must be below the rule's threshold for the test to tell."""
     date_rules = [rule for rule in rules if rule.applies_to == "date_value"]
     if not date_rules:
         return []
     counted = con.execute(
-        "select place, count(*),"
-        f" count(*) filter (where value in (select birth_date from {persons}))"
-        f" from (select distinct place, value from ({_values(columns, 'date')}) as dates"
-        " where value is not null) as distinct_dates group by place"
+        "with births as (select distinct birth_date from"
+        f" {persons} where birth_date is not null),"
+        f" dates as (select distinct place, value from ({_values(columns, 'date')}) as all_dates"
+        " where value is not null),"
+        " per_column as (select place, count(*) as distinct_dates,"
+        " count(*) filter (where value in (select birth_date from births)) as birth_dates,"
+        " min(value) as first_date, max(value) as last_date from dates group by place)"
+        " select place, distinct_dates, birth_dates,"
+        " (select count(*) from births where birth_date between first_date and last_date)"
+        " / (last_date - first_date + 1) as base_rate"
+        " from per_column"
     ).fetchall()
     found = []
-    for where, distinct, births in counted:
+    for where, distinct, births, base_rate in counted:
         for rule in date_rules:
-            if distinct >= (rule.min_distinct_values or 1) and births / distinct >= (
-                rule.threshold_share or 0
+            threshold = rule.threshold_share or 0
+            if (
+                distinct >= (rule.min_distinct_values or 1)
+                and births / distinct >= threshold
+                and base_rate < threshold
             ):
                 found.append(
                     f"{where}: {births} of {distinct} distinct dates are birth dates of the"

@@ -498,3 +498,45 @@ def test_the_build_reports_progress_and_a_short_summary(demo: Built) -> None:
     assert "contacts_not_found_share [quality_mart]: 2 of" in text
     assert "contacts_not_found_share [great_expectations]: " in text
     assert "\x1b[" not in text  # no colours off a terminal
+
+
+def test_dates_are_birth_dates_only_when_a_random_day_would_not_be(tmp_path: Path) -> None:
+    """With millions of persons every day of the last century is someone's birthday (national
+    scale): 20 publication dates were all "birth dates" and stopped publication. A date column is
+    flagged only when the days of its range are mostly not birth dates, so that its share says
+    something; a column of real birth dates among sparse birthdays still is."""
+    from medfin.analyst_file import privacy_findings
+
+    with duckdb.connect(str(tmp_path / "privacy.duckdb")) as con:
+        seed = Path(__file__).resolve().parents[2] / "seeds" / "privacy_rules.csv"
+        con.execute(
+            f"create table privacy_rules as select * replace (cast(valid_to as date) as valid_to)"
+            f" from read_csv('{seed}', header = true)"
+        )
+        con.execute("create schema finance")
+        # 25 publication dates, the 17th of each month
+        con.execute(
+            "create table finance.published as select cast(d as date) as published_on"
+            " from range(date '2020-01-17', date '2022-02-17', interval 1 month) as t(d)"
+        )
+        everyone = "range(date '1920-01-01', date '2023-01-01', interval 1 day)"
+        con.execute(
+            f"create table crowd as select 'P' || row_number() over () as person_id,"
+            f" cast(d as date) as birth_date from {everyone} as t(d)"
+        )
+        con.execute(
+            "create table few as select * from crowd"
+            " where day(birth_date) = 17 or birth_date < date '1921-01-01'"
+        )
+        today = date(2024, 1, 1)
+
+        def published(persons: str) -> list[str]:  # (the persons tables are in the file too)
+            found = privacy_findings(con, today=today, persons=persons, rules_from="privacy_rules")
+            return [f for f in found if f.startswith("finance.")]
+
+        assert published("crowd") == []
+        flagged = published("few")
+    assert flagged == [
+        "finance.published.published_on: 25 of 25 distinct dates are birth dates of the delivery"
+        " (privacy rule birth_date_column)"
+    ]
