@@ -101,21 +101,31 @@ def _name(defects: str, fmt: str, years: tuple[int, int]) -> str:
     return f"{defects}-{fmt}-{years[0]}-{years[1]}"
 
 
-@cache
 def generated_delivery(
     defects: str = "default", fmt: str = "parquet", years: tuple[int, int] = (2021, 2021)
 ) -> Path:
     """A tiny generated delivery (seed SEED), generated once per session. Read-only."""
+    # One cache key however the arguments are spelt (built("none") and built("none", "parquet")
+    # were two keys: the same folder generated and built twice, its history holding two runs).
+    return _generated_delivery(defects, fmt, tuple(years))
+
+
+@cache
+def _generated_delivery(defects: str, fmt: str, years: tuple[int, int]) -> Path:
     out = _ROOT / _name(defects, fmt, years) / "delivery"
     generate_delivery("tiny", years, SEED, out, defects=defects, fmt=fmt, progress=False)
     return out
 
 
-@cache
 def built(
     defects: str = "default", fmt: str = "parquet", years: tuple[int, int] = (2021, 2021)
 ) -> Built:
     """`generated_delivery(defects, fmt, years)` built with the whole project, once per session."""
+    return _built(defects, fmt, tuple(years))
+
+
+@cache
+def _built(defects: str, fmt: str, years: tuple[int, int]) -> Built:
     source = generated_delivery(defects, fmt, years)
     warehouse = source.parent / "medfin.duckdb"
     progress: list[Progress] = []
