@@ -363,11 +363,12 @@ def test_months_that_do_not_fit_are_refused(
 def test_csv_months_number_their_own_rows(tmp_path: Path) -> None:
     """CSV month deliveries (the sources number CSV rows within each month): every staged or
     quarantined row of a table cut by month names its month and its row in that month's file,
-    and a quarantined row's key is the key of that delivered row. May (with the planted
-    malformed rows) starts the warehouse, June follows."""
+    and a quarantined row's key is the key of that delivered row. January starts the warehouse,
+    February follows (a warehouse of April or May alone fails the material-incompleteness gate:
+    the missing contacts of the dirty profile are a larger share of one month than of a year)."""
     folders = split_into_months(generated_delivery(DEFECTS, "csv"), tmp_path / "months")
     warehouse = tmp_path / "loaded" / "medfin.duckdb"
-    loaded = [validate_delivery(folder) for folder in folders[4:6]]
+    loaded = [validate_delivery(folder) for folder in folders[0:2]]
     for month in loaded:
         assert _load(month.directory, warehouse).published
     quarantined = 0
@@ -396,7 +397,7 @@ def test_csv_months_number_their_own_rows(tmp_path: Path) -> None:
                     column = load_contract().table(table).column_names.index(key[0])
                     assert (raw[column] or "").strip() == (record_key or ""), (table, number)
                 quarantined += 1
-    assert quarantined > 0  # the planted rows of May were checked
+    assert quarantined > 0  # planted rows were checked
 
 
 def test_a_changed_project_judges_every_row_again(
