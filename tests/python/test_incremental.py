@@ -334,15 +334,18 @@ def test_a_month_that_changes_a_closed_year_is_refused(
 def test_months_that_do_not_fit_are_refused(
     loaded: dict[str, Any], months: list[Path], tmp_path: Path
 ) -> None:
-    """Refused in one line before dbt runs, the published files left as they were: a delivery
-    that is not one month, a month that leaves a gap, a month in another format, a month for a
-    warehouse built from a full delivery."""
+    """Refused in one line before dbt runs, the published files left as they were: a month of
+    another contract version, a delivery that is not one month, a month that leaves a gap, a month
+    in another format, a month for a warehouse built from a full delivery."""
     warehouse = _copy(loaded["warehouse"], tmp_path / "loaded")
     published = digests(warehouse)
     gap = Path(shutil.copytree(months[0], tmp_path / "gap"))
     update_manifest(gap, lambda m: m.update(period={"from": "2022-02-01", "to": "2022-02-28"}))
     csv_month = split_into_months(generated_delivery(DEFECTS, "csv"), tmp_path / "csv")[0]
+    version = Path(shutil.copytree(months[0], tmp_path / "version"))
+    update_manifest(version, lambda m: m.update(contract_version=2))
     refusals = {
+        version: "contract_version is 2; medfin reads version 1",
         generated_delivery(DEFECTS): "not a month delivery",
         gap: "does not join the loaded months 2021-01 to 2021-12",
         csv_month: "the month is in csv, the loaded months in parquet",
