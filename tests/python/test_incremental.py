@@ -50,8 +50,8 @@ from deliveries import rewrite_table, update_manifest
 from medfin.build import BuildError, BuildResult, build, work_dir
 from medfin.contract import load_contract
 from medfin.contract.staging import base_model
-from medfin.extract import DeliveryError, delivery_month, sha256_file, validate_delivery
-from medfin.generate.months import month_end, split_into_months, split_rows
+from medfin.extract import DeliveryError, delivery_month, month_end, sha256_file, validate_delivery
+from medfin.generate.months import split_into_months, split_rows
 from medfin.increment import INCREMENTAL_MONTH_ENV, Load, plan, project_fingerprint, store_dir
 from medfin.project import project_dir
 from warehouses import (
