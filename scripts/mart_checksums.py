@@ -23,29 +23,29 @@ RUN_TIME_COLUMNS = {"run_id", "run_at", "validated_at", "published_at"}
 def checksums(
     path: str, schemas: list[str], ignore: frozenset[str] = frozenset()
 ) -> list[tuple[str, str, str, str]]:
-    con = duckdb.connect(path, read_only=True)
-    tables = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema in (select unnest(?)) order by 1, 2",
-        [schemas],
-    ).fetchall()
-    out = []
-    for schema, table in tables:
-        columns = con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, table],
+    with duckdb.connect(path, read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (select unnest(?)) order by 1, 2",
+            [schemas],
         ).fetchall()
-        left_out = RUN_TIME_COLUMNS | ignore
-        kept = [c for c, _ in columns if c not in left_out]
-        skipped = ",".join(c for c, _ in columns if c in left_out) or "-"
-        shape = ";".join(f"{c}:{t}" for c, t in columns)
-        row = "row(" + ", ".join(f'"{c}"' for c in kept) + ")::varchar"
-        rows, digest = con.execute(
-            f"select count(*), md5(coalesce(string_agg(h, ',' order by h), '')) "
-            f'from (select md5({row}) as h from "{schema}"."{table}")'
-        ).fetchone()
-        out.append((f"{schema}.{table}", f"{rows}", digest + "/" + _md5(shape), skipped))
+        out = []
+        for schema, table in tables:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            left_out = RUN_TIME_COLUMNS | ignore
+            kept = [c for c, _ in columns if c not in left_out]
+            skipped = ",".join(c for c, _ in columns if c in left_out) or "-"
+            shape = ";".join(f"{c}:{t}" for c, t in columns)
+            row = "row(" + ", ".join(f'"{c}"' for c in kept) + ")::varchar"
+            rows, digest = con.execute(
+                f"select count(*), md5(coalesce(string_agg(h, ',' order by h), '')) "
+                f'from (select md5({row}) as h from "{schema}"."{table}")'
+            ).fetchone()
+            out.append((f"{schema}.{table}", f"{rows}", digest + "/" + _md5(shape), skipped))
     return out
 
 

@@ -177,10 +177,19 @@ def delivery_month(manifest: Mapping[str, Any]) -> date | None:
     period = manifest.get("period") or {}
     first = date.fromisoformat(str(period.get("from")))
     last = date.fromisoformat(str(period.get("to")))
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    if first.day != 1 or last != following - timedelta(days=1):
+    if first.day != 1 or last != month_end(first):
         return None
     return first
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after `month`'s."""
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_end(month: date) -> date:
+    """The last day of `month`'s month."""
+    return next_month(month) - timedelta(days=1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -580,12 +589,19 @@ def stage_delivery(delivery: Delivery, target: Path) -> Path:
         delivered = delivery.tables.get(table.name)
         if delivered is not None:
             _link(delivered.path, dest)
-        elif ext == "parquet":
-            pq.write_table(arrow_schema(table).empty_table(), dest)
         else:
-            with dest.open("w", encoding="utf-8", newline="") as fh:
-                fh.write(contract.csv_delimiter.join(table.column_names) + "\n")
+            write_placeholder(table, ext, dest)
     return target
+
+
+def write_placeholder(table: Table, fmt: str, dest: Path) -> None:
+    """An empty, correctly typed file of `table` in `fmt`: a zero-row Parquet file written from
+    the contract's Arrow schema, or a header-only CSV file."""
+    if fmt == "parquet":
+        pq.write_table(arrow_schema(table).empty_table(), dest)
+    else:
+        with dest.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(load_contract().csv_delimiter.join(table.column_names) + "\n")
 
 
 AUDIT_NAME = "_delivery_audit.csv"

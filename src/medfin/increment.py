@@ -39,13 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 
 from medfin.contract import (
     DELIVERY_LAYOUT_ENV,
     MONTH_COLUMN,
     MONTHS_LAYOUT,
-    arrow_schema,
     load_contract,
 )
 from medfin.extract import (
@@ -55,6 +53,8 @@ from medfin.extract import (
     Delivery,
     DeliveryError,
     delivery_month,
+    next_month,
+    write_placeholder,
 )
 from medfin.sqltext import literal
 
@@ -379,10 +379,6 @@ class Load:
         )
 
 
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 def _previous_month(month: date) -> date:
     return (month - timedelta(days=1)).replace(day=1)
 
@@ -428,7 +424,7 @@ def plan(delivery: Delivery, warehouse: Path, published: bool, fingerprint: str)
             )
         fits = (
             month in before.months
-            or month == _next_month(loaded[-1])
+            or month == next_month(loaded[-1])
             or month == _previous_month(loaded[0])
         )
         if not fits:
@@ -567,21 +563,12 @@ def stage(loaded: Loaded, store: Path, target: Path, delivery: Delivery) -> Path
             first = min(loaded.months)
             folder = target / table.name / f"{MONTH_COLUMN}={first.isoformat()}"
             folder.mkdir(parents=True)
-            _placeholder(table.name, fmt, folder / f"{table.name}.{fmt}")
+            write_placeholder(table, fmt, folder / f"{table.name}.{fmt}")
     (target / MANIFEST_NAME).write_text(
         json.dumps(_manifest(loaded, delivery), indent=2, default=str) + "\n", encoding="utf-8"
     )
     write_audit(loaded, delivery, target / AUDIT_NAME)
     return target
-
-
-def _placeholder(table: str, fmt: str, path: Path) -> None:
-    if fmt == "parquet":
-        pq.write_table(arrow_schema(table).empty_table(), path)
-    else:
-        contract = load_contract()
-        columns = contract.table(table).column_names
-        path.write_text(contract.csv_delimiter.join(columns) + "\n", encoding="utf-8")
 
 
 def _manifest(loaded: Loaded, delivery: Delivery) -> dict[str, Any]:

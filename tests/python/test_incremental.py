@@ -50,8 +50,8 @@ from deliveries import rewrite_table, update_manifest
 from medfin.build import BuildError, BuildResult, build, work_dir
 from medfin.contract import load_contract
 from medfin.contract.staging import base_model
-from medfin.extract import DeliveryError, delivery_month, sha256_file, validate_delivery
-from medfin.generate.months import month_end, split_into_months, split_rows
+from medfin.extract import DeliveryError, delivery_month, month_end, sha256_file, validate_delivery
+from medfin.generate.months import split_into_months, split_rows
 from medfin.increment import INCREMENTAL_MONTH_ENV, Load, plan, project_fingerprint, store_dir
 from medfin.project import project_dir
 from warehouses import (
@@ -334,15 +334,18 @@ def test_a_month_that_changes_a_closed_year_is_refused(
 def test_months_that_do_not_fit_are_refused(
     loaded: dict[str, Any], months: list[Path], tmp_path: Path
 ) -> None:
-    """Refused in one line before dbt runs, the published files left as they were: a delivery
-    that is not one month, a month that leaves a gap, a month in another format, a month for a
-    warehouse built from a full delivery."""
+    """Refused in one line before dbt runs, the published files left as they were: a month of
+    another contract version, a delivery that is not one month, a month that leaves a gap, a month
+    in another format, a month for a warehouse built from a full delivery."""
     warehouse = _copy(loaded["warehouse"], tmp_path / "loaded")
     published = digests(warehouse)
     gap = Path(shutil.copytree(months[0], tmp_path / "gap"))
     update_manifest(gap, lambda m: m.update(period={"from": "2022-02-01", "to": "2022-02-28"}))
     csv_month = split_into_months(generated_delivery(DEFECTS, "csv"), tmp_path / "csv")[0]
+    version = Path(shutil.copytree(months[0], tmp_path / "version"))
+    update_manifest(version, lambda m: m.update(contract_version=2))
     refusals = {
+        version: "contract_version is 2; medfin reads version 1",
         generated_delivery(DEFECTS): "not a month delivery",
         gap: "does not join the loaded months 2021-01 to 2021-12",
         csv_month: "the month is in csv, the loaded months in parquet",
@@ -372,7 +375,7 @@ def test_csv_months_number_their_own_rows(tmp_path: Path) -> None:
     for month in loaded:
         assert _load(month.directory, warehouse).published
     quarantined = 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con, duckdb.connect() as files:
         for table in CUT:
             key = load_contract().table(table).key
             origins = con.execute(
@@ -392,7 +395,7 @@ def test_csv_months_number_their_own_rows(tmp_path: Path) -> None:
             ).fetchall()
             for month, number, record_key in rows:
                 delivered = next(m for m in loaded if delivery_month(m.manifest) == month)
-                raw = _rows(duckdb.connect(), delivered.tables[table])[number - 1]
+                raw = _rows(files, delivered.tables[table])[number - 1]
                 if key is not None and len(key) == 1:
                     column = load_contract().table(table).column_names.index(key[0])
                     assert (raw[column] or "").strip() == (record_key or ""), (table, number)

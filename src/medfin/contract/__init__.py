@@ -467,7 +467,10 @@ def render_sources_yaml() -> str:
         f"# schema {DELIVERY_SCHEMA} over the file manifest.json names (`readers`: Parquet, or CSV",
         "# with ';' and decimal comma), or no rows (`not_delivered`) for an absent optional table.",
         f"# `medfin build` sets {DELIVERY_FORMAT_ENV} and points {DELIVERY_ENV} at its validated,",
-        "# staged copy (src/medfin/extract.py), read directly as <table>.parquet or <table>.csv.",
+        "# staged copy (src/medfin/extract.py), read directly as <table>.parquet or <table>.csv;",
+        f"# `medfin build --incremental` also sets {DELIVERY_LAYOUT_ENV}={MONTHS_LAYOUT}: each"
+        " loaded",
+        f"# month's file, <table>/{MONTH_COLUMN}=YYYY-MM-01/<file>, with a column {MONTH_COLUMN}.",
         "# The CSV reader matches contract columns by header name and casts them to the contract's",
         "# DuckDB types (money wider), so both formats expose the same names; extra columns pass",
         "# through and staging ignores them. Parquet adds `file_row_number` (0-based row in the",

@@ -49,6 +49,8 @@ from medfin.extract import (
     DeliveredTable,
     Delivery,
     count_csv_rows,
+    month_end,
+    next_month,
     sha256_file,
     validate_delivery,
 )
@@ -77,16 +79,8 @@ def period_months(first: date, last: date) -> tuple[date, ...]:
     month = first.replace(day=1)
     while month <= last:
         months.append(month)
-        month = _next_month(month)
+        month = next_month(month)
     return tuple(months)
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def month_end(month: date) -> date:
-    return _next_month(month) - timedelta(days=1)
 
 
 def _relation(delivered: DeliveredTable) -> str:
@@ -166,7 +160,7 @@ def month_extracted_at(extracted_at: datetime, months: tuple[date, ...], index: 
     following month at the same time of day, never later than `extracted_at`."""
     if index == len(months) - 1:
         return extracted_at
-    following = _next_month(months[index]) + timedelta(days=DATA_AS_OF_DAY - 1)
+    following = next_month(months[index]) + timedelta(days=DATA_AS_OF_DAY - 1)
     return min(extracted_at, datetime.combine(following, extracted_at.time()))
 
 
