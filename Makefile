@@ -33,9 +33,14 @@ demo: venv
 	$(BIN)/medfin generate --scale tiny --years 2021 --seed 42 --out demo/delivery --defects default
 	$(BIN)/medfin build --delivery demo/delivery
 
-# --durations: the slowest tests are listed at the end; CI time is a budget (docs/development.md)
+# --durations: the slowest tests are listed at the end; CI time is a budget (docs/development.md).
+# -n: pytest-xdist workers, each module's tests in one worker (--dist loadfile: a module's
+# fixtures are made once); the shared deliveries and builds are made once per run
+# (tests/python/warehouses.py). A tiny build is mostly dbt's single Python thread, so two
+# workers use the two cores of the CI machine.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv lint-sql
 	$(BIN)/ruff check .

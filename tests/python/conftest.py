@@ -1,7 +1,8 @@
 """Shared fixtures: minimal valid deliveries (written by deliveries.py) and the repository root.
 
 Generated deliveries and built warehouses are shared through warehouses.py (built once per
-session, keyed by defect profile, format and years); tests that write copy them first.
+run, keyed by defect profile, format and years, by all xdist workers); tests that write copy them
+first.
 
 Test modules import helpers with `from deliveries import ...`: pytest's default (prepend) import
 mode puts this folder on sys.path.
@@ -9,15 +10,36 @@ mode puts this folder on sys.path.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from deliveries import write_delivery
-from warehouses import reuse_dbt_parse
+from warehouses import SESSION_ROOT_ENV, reuse_dbt_parse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    """An xdist worker (the controlling process has no workerinput)."""
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process names the folder of the run's shared deliveries and builds
+    (warehouses.session_root); the xdist workers it starts inherit the name."""
+    if not _is_worker(config):
+        os.environ[SESSION_ROOT_ENV] = tempfile.mkdtemp(prefix="medfin-warehouses-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = os.environ.pop(SESSION_ROOT_ENV, None)
+    if root and not _is_worker(config):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,14 +14,21 @@ that rebuilds only what a tampering changed.
   publication run as in every build.
 - `reuse_dbt_parse()` (a session fixture in conftest.py): dbt parses the project once per session
   instead of once per build (see there).
+
+The test command runs pytest in several worker processes (pytest-xdist, `make test`). The
+deliveries and builds above are made once per run, not once per worker: they live in one folder
+the workers share (`session_root`, named by the controlling process in SESSION_ROOT_ENV), and
+the first worker to need one makes it while holding its lock; the others wait and read it.
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
 import json
 import os
+import pickle
 import pprint
 import shutil
 import tempfile
@@ -50,8 +57,35 @@ STAGING_MODELS = dict(staging_models_of_the_contract)
 # What medfin build writes beside the staged tables (the delivery audit), a dbt source of its own.
 BUILD_SOURCE = "medfin_build"
 
-_ROOT = Path(tempfile.mkdtemp(prefix="medfin-warehouses-"))
-atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+# The folder of the run's shared deliveries and builds, made and removed by the controlling
+# process (conftest.py) and inherited by the xdist workers.
+SESSION_ROOT_ENV = "MEDFIN_TEST_SESSION_ROOT"
+
+
+@cache
+def session_root() -> Path:
+    """The run's shared folder; a process that was started without one (pytest without
+    conftest.py's session hooks, a script importing this module) makes its own."""
+    named = os.environ.get(SESSION_ROOT_ENV)
+    if named:
+        return Path(named)
+    root = Path(tempfile.mkdtemp(prefix="medfin-warehouses-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+@contextmanager
+def _made_once(name: str) -> Iterator[Path]:
+    """Within: the exclusive right to make `session_root()/name` (other workers wait); yields its
+    path, which the caller makes only if it is not there yet. A made thing appears complete or
+    not at all: callers make it under another name and rename it."""
+    root = session_root()
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield root / name
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -112,8 +146,14 @@ def generated_delivery(
 
 @cache
 def _generated_delivery(defects: str, fmt: str, years: tuple[int, int]) -> Path:
-    out = _ROOT / _name(defects, fmt, years) / "delivery"
-    generate_delivery("tiny", years, SEED, out, defects=defects, fmt=fmt, progress=False)
+    with _made_once(f"{_name(defects, fmt, years)}-delivery") as done:
+        out = session_root() / _name(defects, fmt, years) / "delivery"
+        if not done.exists():
+            partial = out.with_name("delivery.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            generate_delivery("tiny", years, SEED, partial, defects=defects, fmt=fmt, progress=False)
+            partial.rename(out)
+            done.touch()
     return out
 
 
@@ -127,24 +167,35 @@ def built(
 @cache
 def _built(defects: str, fmt: str, years: tuple[int, int]) -> Built:
     source = generated_delivery(defects, fmt, years)
-    warehouse = source.parent / "medfin.duckdb"
-    progress: list[Progress] = []
-    result = build(source, warehouse, verbose=False, progress=progress.append)
-    _keep_parse(warehouse)
-    return Built(source, warehouse, result, progress)
+    with _made_once(f"{_name(defects, fmt, years)}-built.pickle") as done:
+        if done.exists():  # built by another worker
+            made: Built = pickle.loads(done.read_bytes())
+        else:
+            warehouse = source.parent / "medfin.duckdb"
+            progress: list[Progress] = []
+            result = build(source, warehouse, verbose=False, progress=progress.append)
+            made = Built(source, warehouse, result, progress)
+            done.with_suffix(".partial").write_bytes(pickle.dumps(made))
+            done.with_suffix(".partial").rename(done)
+    _keep_parse(made.warehouse)
+    return made
 
 
 @cache
 def staging_project() -> Path:
     """A copy of the project with only its staging layer (models/staging, its dbt tests, every
     macro and seed): builds in a few seconds, and its own dbt tests gate publication."""
-    project = _ROOT / "staging-project"
-    (project / "models").mkdir(parents=True)
-    (project / "tests" / "dbt").mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(REPO / name, project / name)
-    for folder in ("macros", "seeds", "models/staging", "tests/dbt/staging"):
-        shutil.copytree(REPO / folder, project / folder)
+    with _made_once("staging-project") as project:
+        if not project.exists():
+            partial = project.with_name("staging-project.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            (partial / "models").mkdir(parents=True)
+            (partial / "tests" / "dbt").mkdir(parents=True)
+            for name in ("dbt_project.yml", "profiles.yml"):
+                shutil.copy(REPO / name, partial / name)
+            for folder in ("macros", "seeds", "models/staging", "tests/dbt/staging"):
+                shutil.copytree(REPO / folder, partial / folder)
+            partial.rename(project)
     return project
 
 
@@ -305,10 +356,14 @@ def reuse_dbt_parse() -> Iterator[None]:
 
 
 def _keep_parse(warehouse: Path) -> None:
-    """After the first build of the repository's project: every later dbt command reads its
-    saved parse (dbt checks it is still valid, and re-parses what changed)."""
+    """After the first build of the repository's project (in any worker): every later dbt
+    command reads its saved parse (dbt checks it is still valid, and re-parses what changed)."""
+    if PARSE_FILE_ENV in os.environ:
+        return
     saved = work_dir(warehouse) / "target" / "partial_parse.msgpack"
-    kept = _ROOT / "partial_parse.msgpack"
-    if PARSE_FILE_ENV not in os.environ and saved.is_file():
-        shutil.copyfile(saved, kept)
+    with _made_once("partial_parse.msgpack") as kept:
+        if not kept.exists() and saved.is_file():
+            shutil.copyfile(saved, kept.with_suffix(".partial"))
+            kept.with_suffix(".partial").rename(kept)
+    if kept.exists():
         os.environ[PARSE_FILE_ENV] = str(kept)
