@@ -151,7 +151,9 @@ def _generated_delivery(defects: str, fmt: str, years: tuple[int, int]) -> Path:
         if not done.exists():
             partial = out.with_name("delivery.partial")
             shutil.rmtree(partial, ignore_errors=True)
-            generate_delivery("tiny", years, SEED, partial, defects=defects, fmt=fmt, progress=False)
+            generate_delivery(
+                "tiny", years, SEED, partial, defects=defects, fmt=fmt, progress=False
+            )
             partial.rename(out)
             done.touch()
     return out
