@@ -230,3 +230,12 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
         "one-result-table-with-history-qualitycheck_results"
     )
     assert heading_anchor("Sundhedsråd [Aarhus](x.md) 2027") == "sundhedsråd-aarhus-2027"
+
+
+def test_the_longest_modules_named_in_conftest_exist(repo_root: Path) -> None:
+    """conftest.LONGEST_MODULES_FIRST names modules by file: a renamed module would silently
+    lose its place at the front of the xdist queue."""
+    from conftest import LONGEST_MODULES_FIRST
+
+    for name in LONGEST_MODULES_FIRST:
+        assert (repo_root / "tests" / "python" / name).is_file(), name
