@@ -515,6 +515,31 @@ def test_small_numbers_pass_when_suppressed(warehouse: Path, tmp_path: Path) -> 
     assert small.violating_rows == 0
 
 
+def test_a_month_outside_the_delivered_period_is_not_judged(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """A month after the delivered period holds only a tail of contacts (courses that run on):
+    listed in quality.contact_completeness, not judged by the completeness checks. Judged, the
+    same month stops publication."""
+    execute(
+        warehouse,
+        "insert into quality.contact_completeness select region_code, max(activity_year) + 1, 1,"
+        " 10, 0, 10, 1.0, false from quality.contact_completeness group by region_code"
+        " order by region_code limit 1",
+    )
+    run = run_checks(warehouse, tmp_path / "outside")
+    judged = {r.check_name: r.status for r in run.results if r.check_name.startswith("contacts_")}
+    assert judged == {"contacts_not_found_share": "passed", "contacts_not_found_material": "passed"}
+    execute(
+        warehouse,
+        "update quality.contact_completeness set in_delivery_period = true"
+        " where not_found_share = 1",
+    )
+    run = run_checks(warehouse, tmp_path / "inside")
+    judged = {r.check_name: r.status for r in run.results if r.check_name.startswith("contacts_")}
+    assert judged == {"contacts_not_found_share": "failed", "contacts_not_found_material": "failed"}
+
+
 def test_failed_small_number_points_at_the_cell(warehouse: Path, tmp_path: Path) -> None:
     execute(warehouse, *TAMPERED["small_number_published"][0])
     run = run_checks(warehouse, tmp_path / "r")
