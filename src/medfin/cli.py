@@ -420,6 +420,64 @@ def check(
 
 
 @app.command()
+def cohort(
+    ids: Annotated[
+        Path,
+        typer.Option(
+            "--ids",
+            exists=True,
+            dir_okay=False,
+            help="File of pseudonymised person ids, one per line (a person_id header is skipped).",
+        ),
+    ],
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="Published warehouse [default: $MEDFIN_WAREHOUSE or warehouse/medfin.duckdb].",
+        ),
+    ] = None,
+    year: Annotated[int, typer.Option("--year", help="Year of the profile.")] = 2021,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="CSV written [default: <ids file stem>-profile-<year>.csv]."),
+    ] = None,
+) -> None:
+    """The aggregated profile of a group of citizens: contacts, admissions, readmissions,
+    co-financing and full financing per citizen against the average of the municipalities they
+    live in, with small-number discretion (docs/cohort.md).
+
+    Refused (exit 1) when fewer than 10 ids are found; ids not found are counted, never listed.
+    """
+    from rich.table import Table
+
+    from medfin.build import default_warehouse
+    from medfin.cohort import COLUMNS, CohortRefused, profile, rows, write_csv
+    from medfin.publish import layout
+
+    target = layout(warehouse or default_warehouse()).warehouse
+    try:
+        result = profile(target, ids, year)
+    except CohortRefused as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title=f"Cohort profile {year}: {result.found} citizens found")
+    for column in COLUMNS[1:]:
+        table.add_column(column.replace("_", " "), justify="left" if column == "label" else "right")
+    for row in rows(result):
+        table.add_row(*row[1:])
+    console.print(table)
+    console.print(
+        f"{result.ids_given} ids given ({result.duplicates} repeated), {result.found} found,"
+        f" {result.not_found} not found, {result.without_residence} found without a residence on"
+        f" 1 January; figures of 1-4 citizens shown as {result.shown_as}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    written = write_csv(result, out or ids.with_name(f"{ids.stem}-profile-{year}.csv"))
+    console.print(f"written: {written}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def pseudonymise(
     extract: Annotated[
         Path,
