@@ -43,9 +43,7 @@
             rules.lower_bound as discretion_lower_bound,
             rules.upper_bound as discretion_upper_bound,
             rules.shown_as,
-            coalesce(
-                cells.observations between rules.lower_bound and rules.upper_bound, false
-            ) as is_primary_suppressed
+            {{ is_small_count('cells.observations', 'rules') }} as is_primary_suppressed
         from {{ cells }} as cells
         left join rules
             on {{ valid_on('rules', 'cells.period_start') }}
@@ -122,4 +120,14 @@
     )
 
     select * from all_levels
+{%- endmacro %}
+
+{#-
+    The primary discretion rule, written once: `observations` (the citizens behind a figure) lie
+    within the hidden range of a row of seeds/discretion_rules.csv joined as `rules` (1-4); zero
+    and no rule are not hidden. suppress_small_counts and the reporting marts with one row per
+    figure use it.
+-#}
+{% macro is_small_count(observations, rules) -%}
+    coalesce({{ observations }} between {{ rules }}.lower_bound and {{ rules }}.upper_bound, false)
 {%- endmacro %}
