@@ -55,7 +55,7 @@ with_rule as (
 -- the latest end of the person's earlier admission contacts of the area
 with_earlier_end as (
     select
-        with_rule.*,
+        *,
         max(contact_end) over (
             partition by person_id, area
             order by contact_start, contact_id
@@ -66,7 +66,7 @@ with_earlier_end as (
 
 flagged as (
     select
-        with_earlier_end.*,
+        *,
         case
             when
                 earlier_end is null
@@ -79,7 +79,7 @@ flagged as (
 
 numbered as (
     select
-        flagged.*,
+        *,
         sum(starts_stay) over (
             partition by person_id, area
             order by contact_start, contact_id

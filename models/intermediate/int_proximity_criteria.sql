@@ -5,17 +5,18 @@
 -- denominator), and the comparison with the previous year cross-multiplies the two, so it is
 -- exact (finance.proximity_financing). uses_illustrative_rules: an illustrative rule value (seeds
 -- admission_rules, readmission_rules) is behind the figure.
---   courses_per_citizen            DRG courses starting in the year, by residence at the start /
---                                  citizens on 1 January
---   drg_value_per_chronic_citizen  DRG value (course tariff) of every course starting in the year of
---                                  the citizens with COPD or diabetes that year / those citizens: a
---                                  citizen has it in a year with an action or secondary diagnosis of
---                                  seed proximity_diagnosis_codes on a DRG contact starting that year,
---                                  and counts in the region of residence at the first such contact
---   readmission_share              somatic index admissions followed by an acute readmission / somatic
---                                  index admissions (core.fct_admission_stays), by residence at the
---                                  index start and year of its discharge
---   virtual_course_share           DRG courses whose contacts are all virtual / DRG courses
+--   courses_per_citizen   DRG courses starting in the year, by residence at the start / citizens
+--                         on 1 January
+--   drg_value_per_chronic_citizen
+--                         DRG value (course tariff) of every course starting in the year of the
+--                         citizens with COPD or diabetes that year / those citizens: a citizen has
+--                         it in a year with an action or secondary diagnosis of seed
+--                         proximity_diagnosis_codes on a DRG contact starting that year, and
+--                         counts in the region of residence at the first such contact
+--   readmission_share     somatic index admissions followed by an acute readmission / somatic
+--                         index admissions (core.fct_admission_stays), by residence at the index
+--                         start and year of its discharge
+--   virtual_course_share  DRG courses whose contacts are all virtual / DRG courses
 with municipalities as (
     select
         municipality_code,
@@ -26,7 +27,7 @@ with municipalities as (
 population as (
     select
         region_code,
-        population_year as year,
+        population_year as activity_year,
         sum(persons) as citizens
     from {{ ref('fct_population') }}
     group by region_code, population_year
@@ -38,7 +39,7 @@ courses as (
         courses.person_id,
         courses.tariff_dkk,
         courses.is_virtual,
-        cast(extract(year from courses.start_date) as integer) as year,
+        cast(extract(year from courses.start_date) as integer) as activity_year,
         municipalities.region_code
     from {{ ref('fct_drg_courses') }} as courses
     left join {{ ref('stg_medfin__residence_periods') }} as residence
@@ -52,12 +53,12 @@ courses as (
 course_counts as (
     select
         region_code,
-        year,
+        activity_year,
         count(*) as courses,
         sum(case when is_virtual then 1 else 0 end) as virtual_courses
     from courses
     where region_code is not null
-    group by region_code, year
+    group by region_code, activity_year
 ),
 
 -- DRG contacts with an action or secondary diagnosis of the code list valid on their start
@@ -77,7 +78,7 @@ diagnosed as (
 chronic_contacts as (
     select
         contacts.person_id,
-        cast(extract(year from contacts.start_date) as integer) as year,
+        cast(extract(year from contacts.start_date) as integer) as activity_year,
         contacts.residence_municipality_code,
         row_number() over (
             partition by contacts.person_id, extract(year from contacts.start_date)
@@ -91,7 +92,7 @@ chronic_contacts as (
 chronic_citizens as (
     select
         chronic_contacts.person_id,
-        chronic_contacts.year,
+        chronic_contacts.activity_year,
         municipalities.region_code
     from chronic_contacts
     inner join municipalities
@@ -102,21 +103,21 @@ chronic_citizens as (
 chronic_values as (
     select
         chronic_citizens.region_code,
-        chronic_citizens.year,
+        chronic_citizens.activity_year,
         count(distinct chronic_citizens.person_id) as citizens,
         coalesce(sum(courses.tariff_dkk), 0) as drg_value_dkk
     from chronic_citizens
     left join courses
         on
             chronic_citizens.person_id = courses.person_id
-            and chronic_citizens.year = courses.year
-    group by chronic_citizens.region_code, chronic_citizens.year
+            and chronic_citizens.activity_year = courses.activity_year
+    group by chronic_citizens.region_code, chronic_citizens.activity_year
 ),
 
 readmissions as (
     select
         municipalities.region_code,
-        cast(extract(year from stays.discharge_date) as integer) as year,
+        cast(extract(year from stays.discharge_date) as integer) as activity_year,
         count(*) as index_admissions,
         sum(case when stays.is_followed_by_readmission then 1 else 0 end) as followed,
         max(case when stays.uses_illustrative_rules then 1 else 0 end) = 1
@@ -131,52 +132,60 @@ readmissions as (
 criteria as (
     select
         population.region_code,
-        population.year,
+        population.activity_year,
         'courses_per_citizen' as criterion,
         coalesce(course_counts.courses, 0) as numerator,
         population.citizens as denominator,
         false as uses_illustrative_rules
     from population
     left join course_counts
-        on population.region_code = course_counts.region_code and population.year = course_counts.year
+        on
+            population.region_code = course_counts.region_code
+            and population.activity_year = course_counts.activity_year
     union all
     select
         population.region_code,
-        population.year,
+        population.activity_year,
         'drg_value_per_chronic_citizen' as criterion,
         coalesce(chronic_values.drg_value_dkk, 0) as numerator,
         coalesce(chronic_values.citizens, 0) as denominator,
         false as uses_illustrative_rules
     from population
     left join chronic_values
-        on population.region_code = chronic_values.region_code and population.year = chronic_values.year
+        on
+            population.region_code = chronic_values.region_code
+            and population.activity_year = chronic_values.activity_year
     union all
     select
         population.region_code,
-        population.year,
+        population.activity_year,
         'readmission_share' as criterion,
         coalesce(readmissions.followed, 0) as numerator,
         coalesce(readmissions.index_admissions, 0) as denominator,
         coalesce(readmissions.uses_illustrative_rules, false) as uses_illustrative_rules
     from population
     left join readmissions
-        on population.region_code = readmissions.region_code and population.year = readmissions.year
+        on
+            population.region_code = readmissions.region_code
+            and population.activity_year = readmissions.activity_year
     union all
     select
         population.region_code,
-        population.year,
+        population.activity_year,
         'virtual_course_share' as criterion,
         coalesce(course_counts.virtual_courses, 0) as numerator,
         coalesce(course_counts.courses, 0) as denominator,
         false as uses_illustrative_rules
     from population
     left join course_counts
-        on population.region_code = course_counts.region_code and population.year = course_counts.year
+        on
+            population.region_code = course_counts.region_code
+            and population.activity_year = course_counts.activity_year
 )
 
 select
     region_code,
-    year,
+    activity_year,
     criterion,
     cast(numerator as {{ money_type() }}) as numerator,
     cast(denominator as bigint) as denominator,

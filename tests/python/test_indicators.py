@@ -5,7 +5,7 @@ planned admissions, criteria met) are dbt unit tests in the models' YAML; the te
 the Python implementation to the same edges.
 
 Every warehouse is a shared tiny build (warehouses.built), one year: the proximity comparison with
-a previous year is covered by the unit tests and by the three-year delivery's expected.json.
+a previous year is covered by the unit tests and by a generated two-year delivery's expected.json.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_proximity_criteria_equal_expected_json(defects: str) -> None:
         for r in expected["criteria"]
     }
     rows = b.query("""
-        select region_code, year, criterion, numerator, denominator, is_met, criteria_met,
+        select region_code, activity_year, criterion, numerator, denominator, is_met, criteria_met,
                pool_share_kept, pool_kept_dkk
         from finance.proximity_financing""")
     unit = {r["criterion"]: r["unit"] for r in expected["criteria"]}

@@ -9,7 +9,7 @@
 with criteria as (
     select
         values_by_year.region_code,
-        values_by_year.year,
+        values_by_year.activity_year,
         values_by_year.criterion,
         values_by_year.numerator,
         values_by_year.denominator,
@@ -23,7 +23,7 @@ with criteria as (
     inner join {{ ref('proximity_financing_criteria') }} as definitions
         on
             values_by_year.criterion = definitions.criterion
-            and {{ valid_on('definitions', year_start('values_by_year.year')) }}
+            and {{ valid_on('definitions', year_start('values_by_year.activity_year')) }}
 ),
 
 compared as (
@@ -36,24 +36,26 @@ compared as (
             when previous.region_code is null then null
             when criteria.denominator = 0 or previous.denominator = 0 then false
             when criteria.better_when = 'lower'
-                then criteria.numerator * previous.denominator
-                < previous.numerator * criteria.denominator
+                then
+                    criteria.numerator * previous.denominator
+                    < previous.numerator * criteria.denominator
             when criteria.better_when = 'higher'
-                then criteria.numerator * previous.denominator
-                > previous.numerator * criteria.denominator
+                then
+                    criteria.numerator * previous.denominator
+                    > previous.numerator * criteria.denominator
         end as is_met
     from criteria
     left join {{ ref('int_proximity_criteria') }} as previous
         on
             criteria.region_code = previous.region_code
             and criteria.criterion = previous.criterion
-            and criteria.year = previous.year + 1
+            and criteria.activity_year = previous.activity_year + 1
 ),
 
 per_region as (
     select
         region_code,
-        year,
+        activity_year,
         case
             when max(case when has_previous_year then 1 else 0 end) = 1
                 then sum(case when is_met then 1 else 0 end)
@@ -62,34 +64,34 @@ per_region as (
             case when status = 'illustrative' or value_illustrative then 1 else 0 end
         ) = 1 as criteria_illustrative
     from compared
-    group by region_code, year
+    group by region_code, activity_year
 ),
 
 -- the row of the share seed that applies: the largest min_criteria_met not above criteria_met
 chosen_share as (
     select
         per_region.region_code,
-        per_region.year,
+        per_region.activity_year,
         max(rules.min_criteria_met) as min_criteria_met
     from per_region
     inner join {{ ref('proximity_financing_shares') }} as rules
         on
-            rules.min_criteria_met <= per_region.criteria_met
-            and {{ valid_on('rules', year_start('per_region.year')) }}
-    group by per_region.region_code, per_region.year
+            per_region.criteria_met >= rules.min_criteria_met
+            and {{ valid_on('rules', year_start('per_region.activity_year')) }}
+    group by per_region.region_code, per_region.activity_year
 ),
 
 shares as (
     select
         chosen_share.region_code,
-        chosen_share.year,
+        chosen_share.activity_year,
         rules.share_kept,
         rules.status
     from chosen_share
     inner join {{ ref('proximity_financing_shares') }} as rules
         on
             chosen_share.min_criteria_met = rules.min_criteria_met
-            and {{ valid_on('rules', year_start('chosen_share.year')) }}
+            and {{ valid_on('rules', year_start('chosen_share.activity_year')) }}
 ),
 
 kept as (
@@ -101,15 +103,19 @@ kept as (
         pool.status as pool_status
     from per_region
     left join shares
-        on per_region.region_code = shares.region_code and per_region.year = shares.year
+        on
+            per_region.region_code = shares.region_code
+            and per_region.activity_year = shares.activity_year
     left join {{ ref('proximity_financing_pool') }} as pool
-        on per_region.region_code = pool.region_code and per_region.year = pool.year
+        on
+            per_region.region_code = pool.region_code
+            and per_region.activity_year = pool.year
 )
 
 select
     compared.region_code,
     regions.region_name,
-    compared.year,
+    compared.activity_year,
     compared.criterion_no,
     compared.criterion,
     compared.title_da,
@@ -134,6 +140,8 @@ select
     ) as uses_illustrative_rules
 from compared
 inner join kept
-    on compared.region_code = kept.region_code and compared.year = kept.year
+    on
+        compared.region_code = kept.region_code
+        and compared.activity_year = kept.activity_year
 left join {{ ref('regions') }} as regions
     on compared.region_code = regions.region_code
