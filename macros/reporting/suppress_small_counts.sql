@@ -27,14 +27,7 @@
         {%- for column in column_key %}judged.{{ column }}, {% endfor -%}
     {%- endset %}
     with rules as (
-        select
-            lower_bound,
-            upper_bound,
-            shown_as,
-            valid_from,
-            valid_to
-        from {{ ref('discretion_rules') }}
-        where rule_name = 'small_count'
+        {{ small_count_rules() }}
     ),
 
     judged as (
@@ -130,4 +123,16 @@
 -#}
 {% macro is_small_count(observations, rules) -%}
     coalesce({{ observations }} between {{ rules }}.lower_bound and {{ rules }}.upper_bound, false)
+{%- endmacro %}
+
+{#- The rows of seeds/discretion_rules.csv that hide small counts, with their validity. -#}
+{% macro small_count_rules() -%}
+    select
+        lower_bound,
+        upper_bound,
+        shown_as,
+        valid_from,
+        valid_to
+    from {{ ref('discretion_rules') }}
+    where rule_name = 'small_count'
 {%- endmacro %}

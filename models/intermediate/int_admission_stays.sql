@@ -4,8 +4,10 @@
 -- window functions: a contact starts a new stay when it starts more than the gap after the latest
 -- end of the person's earlier contacts of the area (a running maximum, so a long contact that
 -- covers shorter ones keeps them in its stay). A stay's priority is its first contact's;
--- psychiatric contacts carry none. Contacts no rule of readmission_rules covers form no stay
--- (quality.admission_stay_reconciliation counts them). Person-level: never published.
+-- psychiatric contacts carry none. The stay carries the readmission window and priority of the
+-- rule valid on its start, which core.fct_admission_stays applies. Contacts no rule of
+-- readmission_rules covers form no stay (quality.admission_stay_reconciliation counts them).
+-- Person-level: never published.
 with somatic_contacts as (
     select * from {{ ref('int_drg_contacts_classified') }}
 ),
@@ -44,6 +46,8 @@ with_rule as (
     select
         admission_contacts.*,
         rules.transfer_gap_hours,
+        rules.window_days,
+        rules.readmission_priority,
         rules.status as readmission_rule_status
     from admission_contacts
     inner join {{ ref('readmission_rules') }} as rules
@@ -97,6 +101,9 @@ select
     max(contact_end) as stay_end,
     max(case when starts_stay = 1 then priority end) as priority,
     max(case when starts_stay = 1 then hospital_code end) as first_hospital_code,
+    -- the readmission rule valid on the stay's start (its first contact's)
+    max(case when starts_stay = 1 then window_days end) as window_days,
+    max(case when starts_stay = 1 then readmission_priority end) as readmission_priority,
     count(*) as contacts,
     count(distinct hospital_code) as hospitals,
     max(

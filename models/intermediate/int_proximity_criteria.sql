@@ -129,58 +129,58 @@ readmissions as (
     group by municipalities.region_code, cast(extract(year from stays.discharge_date) as integer)
 ),
 
-criteria as (
+-- every figure of a region and year with a population, zero where nothing happened
+by_region as (
     select
         population.region_code,
         population.activity_year,
-        'courses_per_citizen' as criterion,
-        coalesce(course_counts.courses, 0) as numerator,
-        population.citizens as denominator,
-        false as uses_illustrative_rules
+        population.citizens,
+        coalesce(course_counts.courses, 0) as courses,
+        coalesce(course_counts.virtual_courses, 0) as virtual_courses,
+        coalesce(chronic_values.drg_value_dkk, 0) as chronic_drg_value_dkk,
+        coalesce(chronic_values.citizens, 0) as chronic_citizens,
+        coalesce(readmissions.index_admissions, 0) as index_admissions,
+        coalesce(readmissions.followed, 0) as index_admissions_readmitted,
+        coalesce(readmissions.uses_illustrative_rules, false) as readmissions_illustrative
     from population
     left join course_counts
         on
             population.region_code = course_counts.region_code
             and population.activity_year = course_counts.activity_year
-    union all
-    select
-        population.region_code,
-        population.activity_year,
-        'drg_value_per_chronic_citizen' as criterion,
-        coalesce(chronic_values.drg_value_dkk, 0) as numerator,
-        coalesce(chronic_values.citizens, 0) as denominator,
-        false as uses_illustrative_rules
-    from population
     left join chronic_values
         on
             population.region_code = chronic_values.region_code
             and population.activity_year = chronic_values.activity_year
-    union all
-    select
-        population.region_code,
-        population.activity_year,
-        'readmission_share' as criterion,
-        coalesce(readmissions.followed, 0) as numerator,
-        coalesce(readmissions.index_admissions, 0) as denominator,
-        coalesce(readmissions.uses_illustrative_rules, false) as uses_illustrative_rules
-    from population
     left join readmissions
         on
             population.region_code = readmissions.region_code
             and population.activity_year = readmissions.activity_year
-    union all
-    select
-        population.region_code,
-        population.activity_year,
-        'virtual_course_share' as criterion,
-        coalesce(course_counts.virtual_courses, 0) as numerator,
-        coalesce(course_counts.courses, 0) as denominator,
-        false as uses_illustrative_rules
-    from population
-    left join course_counts
-        on
-            population.region_code = course_counts.region_code
-            and population.activity_year = course_counts.activity_year
+),
+
+{#- The criteria: (code of seed proximity_financing_criteria, numerator, denominator, whether an
+    illustrative rule is behind them), each a column of by_region. -#}
+{%- set criteria = [
+    ('courses_per_citizen', 'courses', 'citizens', 'false'),
+    ('drg_value_per_chronic_citizen', 'chronic_drg_value_dkk', 'chronic_citizens', 'false'),
+    ('readmission_share', 'index_admissions_readmitted', 'index_admissions',
+        'readmissions_illustrative'),
+    ('virtual_course_share', 'virtual_courses', 'courses', 'false'),
+] %}
+
+criteria as (
+    {%- for criterion, numerator, denominator, illustrative in criteria %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            region_code,
+            activity_year,
+            '{{ criterion }}' as criterion,
+            {{ numerator }} as numerator,
+            {{ denominator }} as denominator,
+            {{ illustrative }} as uses_illustrative_rules
+        from by_region
+    {%- endfor %}
 )
 
 select

@@ -343,7 +343,7 @@ def test_pool_split_is_each_regions_population_share() -> None:
 
 def test_criteria_of_the_seed_are_the_criteria_sql_and_python_compute() -> None:
     sql = (REPO / "models" / "intermediate" / "int_proximity_criteria.sql").read_text("utf-8")
-    computed = set(re.findall(r"'([a-z_]+)' as criterion", sql))
+    computed = set(re.findall(r"^\s*\('([a-z_]+)',", sql, flags=re.MULTILINE))
     assert computed == {r["criterion"] for r in _seed("proximity_financing_criteria")}
     assert computed == set(CRITERIA)
 

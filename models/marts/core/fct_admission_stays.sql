@@ -1,5 +1,5 @@
 -- Grain: one row per admission stay (intermediate.int_admission_stays), with its role in the
--- 30-day readmission indicator (seed readmission_rules; docs/indicators.md):
+-- 30-day readmission indicator (seed readmission_rules, carried by the stay; docs/indicators.md):
 --   readmission       starts at most window_days calendar days after the discharge date of the
 --                     person's previous stay of the same area, with the readmission priority of
 --                     the rule (somatic: acute ATA1; psychiatric: any);
@@ -29,27 +29,22 @@ ordered as (
     from stays
 ),
 
+-- the readmission rule valid on the stay's start: window_days and readmission_priority
 judged as (
     select
         ordered.*,
-        rules.window_days,
-        rules.readmission_priority,
         {{ dbt.datediff('ordered.previous_discharge_date', 'ordered.start_date', 'day') }}
             as days_since_previous_discharge,
         coalesce(
             {{ dbt.datediff('ordered.previous_discharge_date', 'ordered.start_date', 'day') }}
-            <= rules.window_days
+            <= ordered.window_days
             and (
-                rules.readmission_priority is null
-                or ordered.priority = rules.readmission_priority
+                ordered.readmission_priority is null
+                or ordered.priority = ordered.readmission_priority
             ),
             false
         ) as is_readmission
     from ordered
-    inner join {{ ref('readmission_rules') }} as rules
-        on
-            ordered.area = rules.area
-            and {{ valid_on('rules', 'ordered.start_date') }}
 ),
 
 chained as (

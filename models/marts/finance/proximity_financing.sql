@@ -67,31 +67,22 @@ per_region as (
     group by region_code, activity_year
 ),
 
--- the row of the share seed that applies: the largest min_criteria_met not above criteria_met
-chosen_share as (
+-- the rows of the share seed a region's criteria met reach; the largest min_criteria_met applies
+shares as (
     select
         per_region.region_code,
         per_region.activity_year,
-        max(rules.min_criteria_met) as min_criteria_met
+        rules.share_kept,
+        rules.status,
+        row_number() over (
+            partition by per_region.region_code, per_region.activity_year
+            order by rules.min_criteria_met desc
+        ) as share_rank
     from per_region
     inner join {{ ref('proximity_financing_shares') }} as rules
         on
             per_region.criteria_met >= rules.min_criteria_met
             and {{ valid_on('rules', year_start('per_region.activity_year')) }}
-    group by per_region.region_code, per_region.activity_year
-),
-
-shares as (
-    select
-        chosen_share.region_code,
-        chosen_share.activity_year,
-        rules.share_kept,
-        rules.status
-    from chosen_share
-    inner join {{ ref('proximity_financing_shares') }} as rules
-        on
-            chosen_share.min_criteria_met = rules.min_criteria_met
-            and {{ valid_on('rules', year_start('chosen_share.activity_year')) }}
 ),
 
 kept as (
@@ -106,6 +97,7 @@ kept as (
         on
             per_region.region_code = shares.region_code
             and per_region.activity_year = shares.activity_year
+            and shares.share_rank = 1
     left join {{ ref('proximity_financing_pool') }} as pool
         on
             per_region.region_code = pool.region_code

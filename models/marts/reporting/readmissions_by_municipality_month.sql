@@ -7,14 +7,7 @@
 -- Discretion (seeds/discretion_rules.csv, macro is_small_count): a count with 1-4 citizens behind
 -- it shows -1, and so do the share and the rate computed from a hidden count or population.
 with rules as (
-    select
-        lower_bound,
-        upper_bound,
-        shown_as,
-        valid_from,
-        valid_to
-    from {{ ref('discretion_rules') }}
-    where rule_name = 'small_count'
+    {{ small_count_rules() }}
 ),
 
 age_bands as (
@@ -133,18 +126,16 @@ select
     judged.age_band,
     age_band_names.label_da as age_band_name_da,
     age_band_names.label_en as age_band_name_en,
-    cast(case
-        when judged.population_hidden then judged.shown_as else judged.population
-    end as bigint) as population,
-    cast(case
-        when judged.index_hidden then judged.shown_as else judged.index_admissions
-    end as bigint) as index_admissions,
-    cast(case
-        when judged.readmitted_hidden then judged.shown_as else judged.index_admissions_readmitted
-    end as bigint) as index_admissions_readmitted,
-    cast(case
-        when judged.readmitted_hidden then judged.shown_as else judged.readmissions
-    end as bigint) as readmissions,
+    {%- for count, hidden in [
+        ('population', 'population_hidden'),
+        ('index_admissions', 'index_hidden'),
+        ('index_admissions_readmitted', 'readmitted_hidden'),
+        ('readmissions', 'readmitted_hidden'),
+    ] %}
+        cast(case
+            when judged.{{ hidden }} then judged.shown_as else judged.{{ count }}
+        end as bigint) as {{ count }},
+    {%- endfor %}
     cast(case
         when judged.index_hidden or judged.readmitted_hidden then judged.shown_as
         else round(1.0 * judged.index_admissions_readmitted / judged.index_admissions, 4)
