@@ -97,6 +97,29 @@ full_financing as (
     from {{ ref('fct_full_financing') }}
 ),
 
+-- Table 7: one row per index admission (core.fct_admission_stays) with its chain of readmissions,
+-- in the municipality of residence at its start and the year of its discharge; age on 1 January of
+-- that year, as the population.
+readmission_chains as (
+    select
+        cast(extract(year from stays.discharge_date) as integer) as period,
+        stays.discharge_date as activity_date,
+        stays.residence_municipality_code as municipality_code,
+        stays.person_id,
+        stays.sex,
+        stays.age_on_1_january as age,
+        areas.report_area,
+        stays.readmissions,
+        case when stays.is_followed_by_readmission then 1 else 0 end as followed,
+        stays.uses_illustrative_rules as uses_illustrative_rule
+    from {{ ref('fct_admission_stays') }} as stays
+    inner join {{ ref('data_package_areas') }} as areas
+        on
+            stays.area = areas.co_financing_area
+            and areas.provider_kind is null
+    where stays.is_index_admission
+),
+
 {#- The measures and filters the tables share. Observations are the citizens behind a cell. -#}
 {%- set persons = 'sum(facts.persons)' %}
 {%- set events = 'sum(facts.events)' %}
@@ -124,6 +147,15 @@ counted as (
     union all
     {{ data_package_table('6c', 'activity', somatic, 'age_band', citizens, citizens,
         additive=false) }}
+    union all
+    {{ data_package_table('7a', 'readmission_chains', 'facts.readmissions > 0', 'report_area',
+        'sum(facts.readmissions)', citizens) }}
+    union all
+    {{ data_package_table('7b', 'readmission_chains', 'facts.followed = 1', 'report_area',
+        'sum(facts.followed)', citizens) }}
+    union all
+    {{ data_package_table('7c', 'readmission_chains', 'true', 'report_area', 'count(*)',
+        citizens) }}
     union all
     {{ data_package_table('9a', 'activity', specialist_practice, 'specialty', citizens, citizens,
         additive=false) }}

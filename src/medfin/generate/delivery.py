@@ -32,6 +32,7 @@ from medfin.generate.defects import (
     planted_count,
 )
 from medfin.generate.expected import ExpectedTotals, RuleBook
+from medfin.generate.expected_indicators import PSYCHIATRIC, SOMATIC, ExpectedIndicators
 from medfin.generate.hospital import (
     CONTACT_TYPES,
     DIAG_CODES,
@@ -135,6 +136,7 @@ class RunState:
     writer: w.DeliveryWriter
     rules: RuleBook
     expected: ExpectedTotals
+    indicators: ExpectedIndicators
     population: admin.PopulationCounter
     reports: admin.ReportCounter = field(default_factory=admin.ReportCounter)
     counters: Counters = field(default_factory=Counters)
@@ -200,6 +202,7 @@ def generate_delivery(
         writer=w.DeliveryWriter(out, fmt),
         rules=rules,
         expected=ExpectedTotals(rules),
+        indicators=ExpectedIndicators(years),
         population=admin.PopulationCounter(years),
     )
     lut = np.full(1001, -1, dtype=np.int64)
@@ -369,7 +372,61 @@ def _chunk(state: RunState, all_persons: Persons, c: int, lo: int, hi: int, n_to
         np.where(full.rehab_group >= 0, REHAB_GROUPS[np.maximum(full.rehab_group, 0)], ""),
         full.quantity,
     )
+    _add_indicators(state, residence, courses, contacts, diagnoses, psych)
     state.population.add(persons, residence)
+
+
+def _add_indicators(
+    state: RunState,
+    residence: Residence,
+    courses: Courses,
+    contacts: Contacts,
+    diagnoses: Any,
+    psych: PsychContacts,
+) -> None:
+    """Readmissions and proximity criteria of one chunk, with the independent implementation
+    (medfin.generate.expected_indicators), from the rows as written."""
+
+    def region_at(person: np.ndarray, day: np.ndarray) -> np.ndarray:
+        municipality = residence.at(person, day)
+        return np.where(municipality > 0, state.region_of[np.maximum(municipality, 0)], -1)
+
+    indicators = state.indicators
+    contact_type = CONTACT_TYPES[contacts.ctype]
+    indicators.add_stays(
+        SOMATIC,
+        region_at,
+        contacts.person,
+        contact_type,
+        PRIORITIES[contacts.acute.astype(np.int64)],
+        contacts.start,
+        contacts.end,
+    )
+    indicators.add_stays(
+        PSYCHIATRIC,
+        region_at,
+        psych.person,
+        CONTACT_TYPES[psych.ctype],
+        None,
+        psych.start,
+        psych.end,
+    )
+    day = contacts.start // MINUTES_PER_DAY
+    chronic = indicators.rules.chronic
+    secondary = chronic(DIAG_CODES[diagnoses.code], day[diagnoses.contact])
+    diagnosed = chronic(DIAG_CODES[contacts.diagnosis], day) | (
+        np.bincount(diagnoses.contact, weights=secondary, minlength=len(contacts)) > 0
+    )
+    indicators.add_courses(
+        region_at,
+        courses.person,
+        courses.start,
+        courses.tariff_ore,
+        contacts.course,
+        contact_type,
+        contacts.start,
+        diagnosed,
+    )
 
 
 def _plant_moves_during_courses(
@@ -742,6 +799,10 @@ def _finish(state: RunState, n_persons: int) -> None:
     """Tables that need the whole population: population, LPR, bookings, log; dirty rows."""
     rng = state.stream(_STREAM_ADMIN, 0)
     pop = state.population.rows()
+    for municipality, day, persons in zip(
+        pop["municipality_code"], years_of(pop["reference_date"]), pop["persons"], strict=True
+    ):
+        state.indicators.add_population(int(state.region_of[municipality]), int(day), int(persons))
     _emit(
         state,
         "population",
@@ -945,10 +1006,13 @@ def _expected_document(state: RunState) -> dict[str, Any]:
     ]
     for m in moves:
         del m["person_index"], m["course_index"]
+    criteria, kept = state.indicators.proximity_rows()
     return {
         "about": "Ground truth for this delivery: planted defects with their ids, and financing "
         "totals computed by medfin.generate.expected (an independent implementation of "
-        "docs/financing-rules.md reading the same seeds). Money is in øre (integers).",
+        "docs/financing-rules.md reading the same seeds), readmissions and proximity-financing "
+        "criteria per region and year computed by medfin.generate.expected_indicators (an "
+        "independent implementation of docs/indicators.md). Money is in øre (integers).",
         "defect_profile": state.defects,
         "defects": {
             "contacts_missing_from_drg": {
@@ -976,5 +1040,7 @@ def _expected_document(state: RunState) -> dict[str, Any]:
                 for (r, y), v in sorted(state.reports.reports.items())
             ],
             "rows": dict(state.writer.rows),
+            "readmissions": state.indicators.readmission_rows(),
+            "proximity_financing": {"criteria": criteria, "regions": kept},
         },
     }
