@@ -42,9 +42,7 @@ in_age_band as (
     inner join {{ ref('report_age_bands') }} as bands
         on
             rules.age_band = bands.age_band
-            and {{ valid_on('bands', 'admissions.admission_date') }}
-            and admissions.age >= bands.age_from
-            and (bands.age_to is null or admissions.age <= bands.age_to)
+            and {{ in_age_band('bands', 'admissions.age', 'admissions.admission_date') }}
 ),
 
 -- the diagnoses of the rule's kind that lie in a group (more than one per admission only when

@@ -44,19 +44,11 @@ grouped as (
         years.activity_year,
         standard.standard_year,
         standard.sex,
-        standard.age,
         standard.persons,
-        coalesce(min(age_groups.age_group), 'all') as age_group
+        {{ co_financing_age_group('standard.age', year_start('years.activity_year')) }}
+            as age_group
     from years
     cross join standard
-    left join {{ ref('dim_age_group') }} as age_groups
-        on {{ in_age_group('age_groups', 'standard.age', year_start('years.activity_year')) }}
-    group by
-        years.activity_year,
-        standard.standard_year,
-        standard.sex,
-        standard.age,
-        standard.persons
 )
 
 select

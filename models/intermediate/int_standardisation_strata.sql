@@ -76,23 +76,14 @@ by_age as (
 -- the age group of an age on 1 January, as core.fct_population assigns it
 grouped as (
     select
-        by_age.municipality_code,
-        by_age.activity_year,
-        by_age.sex,
-        by_age.measure,
-        by_age.age,
-        by_age.observed,
-        coalesce(min(age_groups.age_group), 'all') as age_group
+        municipality_code,
+        activity_year,
+        sex,
+        measure,
+        observed,
+        {{ co_financing_age_group('by_age.age', year_start('by_age.activity_year')) }}
+            as age_group
     from by_age
-    left join {{ ref('dim_age_group') }} as age_groups
-        on {{ in_age_group('age_groups', 'by_age.age', year_start('by_age.activity_year')) }}
-    group by
-        by_age.municipality_code,
-        by_age.activity_year,
-        by_age.sex,
-        by_age.measure,
-        by_age.age,
-        by_age.observed
 ),
 
 observed as (

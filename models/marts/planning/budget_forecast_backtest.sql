@@ -9,29 +9,26 @@ with forecasts as (
     where actual_dkk is not null and months_known < months_in_year
 ),
 
+-- one row per method that gave a forecast (the profile needs a whole previous year)
 by_method as (
-    select
-        municipality_code,
-        activity_year,
-        month_start,
-        months_known,
-        measure,
-        'previous_year_profile' as forecast_method,
-        profile_forecast_dkk as forecast_dkk,
-        actual_dkk
-    from forecasts
-    where profile_forecast_dkk is not null
-    union all
-    select
-        municipality_code,
-        activity_year,
-        month_start,
-        months_known,
-        measure,
-        'run_rate' as forecast_method,
-        run_rate_forecast_dkk as forecast_dkk,
-        actual_dkk
-    from forecasts
+    {%- for method, column in [
+        ('previous_year_profile', 'profile_forecast_dkk'), ('run_rate', 'run_rate_forecast_dkk')
+    ] %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            municipality_code,
+            activity_year,
+            month_start,
+            months_known,
+            measure,
+            '{{ method }}' as forecast_method,
+            {{ column }} as forecast_dkk,
+            actual_dkk
+        from forecasts
+        where {{ column }} is not null
+    {%- endfor %}
 )
 
 select

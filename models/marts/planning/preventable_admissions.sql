@@ -33,9 +33,7 @@ population as (
     inner join {{ ref('report_age_bands') }} as bands
         on
             rules.age_band = bands.age_band
-            and {{ valid_on('bands', 'population.reference_date') }}
-            and population.age >= bands.age_from
-            and (bands.age_to is null or population.age <= bands.age_to)
+            and {{ in_age_band('bands', 'population.age', 'population.reference_date') }}
     group by population.municipality_code, population.population_year, population.reference_date
 ),
 
