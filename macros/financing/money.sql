@@ -21,3 +21,13 @@
 {% macro money_per_citizen(amount, population) -%}
     cast(round(coalesce({{ amount }}, 0) / nullif({{ population }}, 0), 2) as {{ money_type() }})
 {%- endmacro %}
+
+{#-
+    Rates and ratios in the planning marts (per citizen, per 1,000 citizens, standardised rates,
+    their ratio, a forecast's error): DECIMAL(18,6), written here once like money_type(), so that
+    a rate is exact to six decimals and a rebuild gives the same bytes (a double's last digits
+    depend on the order of a parallel sum).
+-#}
+{% macro rate_type() -%}
+    decimal(18, 6)
+{%- endmacro %}

@@ -559,7 +559,7 @@ def export_parquet_files(
     out: Annotated[Path, typer.Option("--out", help="Folder to write (replaced whole).")],
     warehouse: Annotated[Path | None, typer.Option("--warehouse", help=_EXPORT_SOURCE_HELP)] = None,
 ) -> None:
-    """Every finance, reporting and quality table as Parquet, with a README of the columns."""
+    """Every finance, planning, reporting and quality table as Parquet, with a README."""
     from medfin.export import ExportError
     from medfin.export.parquet import export_parquet
 

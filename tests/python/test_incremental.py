@@ -12,8 +12,9 @@ changes a closed year's golden figures, or that does not fit, is refused and lea
 files as they were.
 
 How two warehouses are compared (`comparable`): the checksum of every table and view of schemas
-core, finance, reporting, quality, intermediate and staging (scripts/mart_checksums.py: column
-names and types and every row), leaving out only what describes the load rather than the data:
+core, finance, planning, reporting, quality, intermediate and staging (scripts/mart_checksums.py:
+column names and types and every row), leaving out only what describes the load rather than the
+data:
 
 - run ids and wall-clock times (mart_checksums' own list: run_id, run_at, validated_at,
   published_at; and golden_published_at, when a golden figure was published);
@@ -65,7 +66,7 @@ from warehouses import (
 )
 
 DEFECTS = "dirty"
-SCHEMAS = ["core", "finance", "reporting", "quality", "intermediate", "staging"]
+SCHEMAS = ["core", "finance", "planning", "reporting", "quality", "intermediate", "staging"]
 # Besides mart_checksums' run ids and wall-clock times (see the module docstring).
 LOAD_COLUMNS = frozenset({"delivery_id", "sha256_manifest", "golden_published_at"})
 HISTORY_TABLES = (
