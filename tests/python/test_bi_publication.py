@@ -28,7 +28,7 @@ from medfin.publish import layout
 from warehouses import Built, built
 
 BI_CLIENTS = Path(__file__).parent / "bi_clients"
-PUBLISHED_SCHEMAS = {"core", "finance", "quality", "reporting"}
+PUBLISHED_SCHEMAS = {"core", "finance", "projection", "quality", "reporting"}
 # The independent privacy scan of these tests (not the project's seeds.privacy_rules).
 # ("persons" is a population count, not a person)
 PERSON_COLUMN = re.compile(r"person(?!s$)|birth|cpr|foedsel|fødsel", re.IGNORECASE)

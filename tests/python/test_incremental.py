@@ -65,7 +65,7 @@ from warehouses import (
 )
 
 DEFECTS = "dirty"
-SCHEMAS = ["core", "finance", "reporting", "quality", "intermediate", "staging"]
+SCHEMAS = ["core", "finance", "reporting", "projection", "quality", "intermediate", "staging"]
 # Besides mart_checksums' run ids and wall-clock times (see the module docstring).
 LOAD_COLUMNS = frozenset({"delivery_id", "sha256_manifest", "golden_published_at"})
 HISTORY_TABLES = (

@@ -22,7 +22,7 @@ from medfin.checks.history import HOOK_MACRO_PATH, render_hook_macro
 from warehouses import Built, built
 
 DBT = Path(sys.executable).with_name("dbt")
-MART_SCHEMAS = ("core", "finance", "reporting")
+MART_SCHEMAS = ("core", "finance", "reporting", "projection")
 
 
 def test_history_hook_macro_is_in_sync(repo_root: Path) -> None:
