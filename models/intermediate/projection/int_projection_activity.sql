@@ -1,17 +1,20 @@
--- Grain: municipality x projection year x sex x age x report area: the base year's activity and
--- co-financing of a cell (int_projection_base_activity, summed) times the growth of the cell's
--- population from 1 January of the base year to 1 January of the projection year
--- (int_projection_population), for the base year and the years up to the horizon that the
--- delivered projection has (docs/projection.md):
---   growth = projected residents / base-year residents of the same municipality, sex and age;
--- where the cell had no resident in the base year (activity of citizens who moved in during the
--- year at an age nobody of that sex had on 1 January), the growth of the municipality's residents
--- of that sex in the same co-financing age group, else of all its residents. When the projected
--- population equals the base population every growth is exactly 1, and the base year comes back
--- to the øre. A municipality without residents in the base year is not projected. Internal: by
--- single year of age.
+-- Grain: municipality x projection year x report area x measure (contacts, admissions,
+-- co_financing): the base year's figure of the municipality times its growth, for the base year
+-- and the years up to the horizon that the delivered projection has (docs/projection.md):
+--   rate     = the base year's figure per resident of each sex and age (single years), all the
+--              delivery's municipalities together (core.fct_population on the base year's
+--              1 January), so that a small municipality's rates do not rest on a handful of people;
+--   expected = the sum over sex and age of rate x residents of the municipality, in the base year
+--              and in the projection year (int_projection_population);
+--   growth   = expected in the projection year / expected in the base year: the municipality keeps
+--              its own level of the base year (indirect standardisation) and moves with its own
+--              population; where the rates expect nothing of it (activity only at ages without
+--              residents in the delivery), the growth of all its residents.
+-- When the projected population equals the base population, every term of both sums is the same,
+-- every growth is exactly 1 and the base year comes back to the øre. Internal.
+{%- set measures = projection_measures() %}
 with base_year as (
-    select base_date
+    select base_year
     from {{ ref('int_projection_base_year') }}
 ),
 
@@ -19,142 +22,151 @@ population as (
     select * from {{ ref('int_projection_population') }}
 ),
 
-activity as (
+-- Every municipality of the delivery, whether the projection covers it or not: the rates'
+-- denominators.
+residents as (
     select
-        municipality_code,
-        sex,
-        age,
-        report_area,
-        sum(contacts) as contacts,
-        sum(admissions) as admissions,
-        sum(co_financing_dkk) as co_financing_dkk,
-        max(case when uses_illustrative_rules then 1 else 0 end) = 1 as uses_illustrative_rules
-    from {{ ref('int_projection_base_activity') }}
+        population.sex,
+        population.age,
+        sum(population.persons) as persons
+    from {{ ref('fct_population') }} as population
+    inner join base_year
+        on population.population_year = base_year.base_year
     group by
-        municipality_code,
-        sex,
-        age,
-        report_area
+        population.sex,
+        population.age
 ),
 
--- Every cell with residents, and every cell with activity but no resident in the base year or
--- the projection (its growth is its group's or its municipality's), in each projection year.
-cells as (
+activity as (
+    {%- for measure, column in measures.items() %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
+        select
+            municipality_code,
+            sex,
+            age,
+            report_area,
+            '{{ measure }}' as measure,
+            cast(sum({{ column }}) as {{ money_type() }}) as base_value,
+            {%- if column == 'co_financing_dkk' %}
+                max(case when uses_illustrative_rules then 1 else 0 end) = 1
+            {%- else %}
+                false
+            {%- endif %} as uses_illustrative_rules
+        from {{ ref('int_projection_base_activity') }}
+        group by
+            municipality_code,
+            sex,
+            age,
+            report_area
+    {%- endfor %}
+),
+
+rates as (
+    select
+        activity.sex,
+        activity.age,
+        activity.report_area,
+        activity.measure,
+        cast(sum(activity.base_value) as double) / residents.persons as rate
+    from activity
+    inner join residents
+        on
+            activity.sex = residents.sex
+            and activity.age = residents.age
+    where residents.persons > 0
+    group by
+        activity.sex,
+        activity.age,
+        activity.report_area,
+        activity.measure,
+        residents.persons
+),
+
+expected as (
+    select
+        population.municipality_code,
+        population.projection_year,
+        rates.report_area,
+        rates.measure,
+        sum(rates.rate * population.base_persons) as base_expected,
+        sum(rates.rate * population.projected_persons) as projected_expected
+    from population
+    inner join rates
+        on
+            population.sex = rates.sex
+            and population.age = rates.age
+    group by
+        population.municipality_code,
+        population.projection_year,
+        rates.report_area,
+        rates.measure
+),
+
+-- The growth of all residents of a municipality (the fallback).
+municipality_growth as (
     select
         municipality_code,
         projection_year,
-        sex,
-        age,
-        base_persons,
-        projected_persons
+        cast(sum(projected_persons) as double) / sum(base_persons) as growth
     from population
-    union all
-    select distinct
-        activity.municipality_code,
-        years.projection_year,
-        activity.sex,
-        activity.age,
-        0 as base_persons,
-        0 as projected_persons
+    group by
+        municipality_code,
+        projection_year
+),
+
+figures as (
+    select
+        municipality_code,
+        report_area,
+        measure,
+        sum(base_value) as base_value,
+        max(case when uses_illustrative_rules then 1 else 0 end) = 1 as uses_illustrative_rules
     from activity
-    inner join (
-        select distinct
-            municipality_code,
-            projection_year
-        from population
-    ) as years
-        on activity.municipality_code = years.municipality_code
-    where not exists (
-        select 1
-        from population
-        where
-            population.municipality_code = activity.municipality_code
-            and population.sex = activity.sex
-            and population.age = activity.age
-    )
-),
-
--- The co-financing age group of each age on the base year's 1 January (`all` before the groups).
-grouped as (
-    select
-        ages.age,
-        coalesce(min(age_groups.age_group), 'all') as age_group
-    from (select distinct age from cells) as ages
-    cross join base_year
-    left join {{ ref('dim_age_group') }} as age_groups
-        on {{ in_age_group('age_groups', 'ages.age', 'base_year.base_date') }}
-    group by ages.age
-),
-
-totals as (
-    select
-        cells.*,
-        grouped.age_group,
-        sum(cells.base_persons) over (
-            partition by
-                cells.municipality_code, cells.projection_year, cells.sex, grouped.age_group
-        ) as group_base_persons,
-        sum(cells.projected_persons) over (
-            partition by
-                cells.municipality_code, cells.projection_year, cells.sex, grouped.age_group
-        ) as group_projected_persons,
-        sum(cells.base_persons) over (
-            partition by cells.municipality_code, cells.projection_year
-        ) as municipality_base_persons,
-        sum(cells.projected_persons) over (
-            partition by cells.municipality_code, cells.projection_year
-        ) as municipality_projected_persons
-    from cells
-    inner join grouped
-        on cells.age = grouped.age
+    group by
+        municipality_code,
+        report_area,
+        measure
 ),
 
 growth as (
     select
-        municipality_code,
-        projection_year,
-        sex,
-        age,
-        age_group,
-        base_persons,
-        projected_persons,
+        figures.municipality_code,
+        years.projection_year,
+        figures.report_area,
+        figures.measure,
+        figures.base_value,
+        figures.uses_illustrative_rules,
+        expected.base_expected,
+        expected.projected_expected,
+        case when expected.base_expected > 0 then 'rates' else 'population' end as growth_basis,
         case
-            when base_persons > 0 then 'cell'
-            when group_base_persons > 0 then 'age_group'
-            when municipality_base_persons > 0 then 'municipality'
-        end as growth_basis,
-        case
-            when base_persons > 0
-                then cast(projected_persons as double) / base_persons
-            when group_base_persons > 0
-                then cast(group_projected_persons as double) / group_base_persons
-            when municipality_base_persons > 0
-                then cast(municipality_projected_persons as double) / municipality_base_persons
+            when expected.base_expected > 0
+                then expected.projected_expected / expected.base_expected
+            else years.growth
         end as growth
-    from totals
+    from figures
+    inner join municipality_growth as years
+        on figures.municipality_code = years.municipality_code
+    left join expected
+        on
+            figures.municipality_code = expected.municipality_code
+            and years.projection_year = expected.projection_year
+            and figures.report_area = expected.report_area
+            and figures.measure = expected.measure
 )
 
 select
-    growth.municipality_code,
-    growth.projection_year,
-    growth.sex,
-    growth.age,
-    growth.age_group,
-    activity.report_area,
-    growth.base_persons,
-    growth.projected_persons,
-    growth.growth_basis,
-    growth.growth,
-    activity.contacts as base_contacts,
-    activity.admissions as base_admissions,
-    activity.co_financing_dkk as base_co_financing_dkk,
-    activity.contacts * growth.growth as contacts,
-    activity.admissions * growth.growth as admissions,
-    cast(activity.co_financing_dkk as double) * growth.growth as co_financing_dkk,
-    activity.uses_illustrative_rules
+    municipality_code,
+    projection_year,
+    report_area,
+    measure,
+    base_value,
+    base_expected,
+    projected_expected,
+    growth_basis,
+    growth,
+    cast(base_value as double) * growth as projected_value,
+    uses_illustrative_rules
 from growth
-inner join activity
-    on
-        growth.municipality_code = activity.municipality_code
-        and growth.sex = activity.sex
-        and growth.age = activity.age

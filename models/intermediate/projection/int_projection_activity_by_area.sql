@@ -6,12 +6,6 @@
 -- practice). A council sums the municipalities of the projection (`municipalities` of the
 -- `municipalities_in_area` it has). Unsuppressed: never published
 -- (projection.activity_projection is).
-{#- measure: its column in int_projection_activity and int_projection_base_activity -#}
-{%- set measures = {
-    'contacts': 'contacts',
-    'admissions': 'admissions',
-    'co_financing': 'co_financing_dkk',
-} %}
 {%- set area = projection_area_columns() %}
 with areas as (
     select * from {{ ref('int_projection_areas') }}
@@ -24,11 +18,10 @@ summed as (
         {%- endfor %}
         cells.projection_year,
         cells.report_area,
+        cells.measure,
         count(distinct cells.municipality_code) as municipalities,
-        {%- for column in measures.values() %}
-            sum(cells.base_{{ column }}) as base_{{ column }},
-            sum(cells.{{ column }}) as {{ column }},
-        {%- endfor %}
+        sum(cells.base_value) as base_value,
+        sum(cells.projected_value) as projected_value,
         max(case when cells.uses_illustrative_rules then 1 else 0 end) = 1
             as uses_illustrative_rules
     from {{ ref('int_projection_activity') }} as cells
@@ -39,58 +32,40 @@ summed as (
             areas.{{ column }},
         {%- endfor %}
         cells.projection_year,
-        cells.report_area
+        cells.report_area,
+        cells.measure
 ),
 
 citizens as (
-    select
-        areas.geo_level,
-        areas.geo_code,
-        units.report_area,
-        {%- for column in measures.values() %}
-            count(distinct case when units.{{ column }} != 0 then units.person_id end)
-                as {{ column }}_citizens{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ ref('int_projection_base_activity') }} as units
-    inner join areas
-        on units.municipality_code = areas.municipality_code
-    group by
-        areas.geo_level,
-        areas.geo_code,
-        units.report_area
-),
-
-measured as (
-    {%- for measure, column in measures.items() %}
+    {%- for measure, column in projection_measures().items() %}
         {%- if not loop.first %}
             union all
         {%- endif %}
         select
-            summed.*,
+            areas.geo_level,
+            areas.geo_code,
+            units.report_area,
             '{{ measure }}' as measure,
-            coalesce(citizens.{{ column }}_citizens, 0) as observations,
-            cast(summed.base_{{ column }} as {{ money_type() }}) as base_value,
-            summed.{{ column }} as projected_value,
-            {#- activity is counted without rules; co-financing rests on the rule seeds #}
-            {{ 'summed.uses_illustrative_rules' if column == 'co_financing_dkk' else 'false' }}
-                as uses_illustrative_figure
-        from summed
-        left join citizens
-            on
-                summed.geo_level = citizens.geo_level
-                and summed.geo_code = citizens.geo_code
-                and summed.report_area = citizens.report_area
+            count(distinct units.person_id) as citizens
+        from {{ ref('int_projection_base_activity') }} as units
+        inner join areas
+            on units.municipality_code = areas.municipality_code
+        where units.{{ column }} != 0
+        group by
+            areas.geo_level,
+            areas.geo_code,
+            units.report_area
     {%- endfor %}
 ),
 
 -- A measure's rows in the report areas where it occurs at all.
 occurring as (
     select
-        measured.*,
-        max(measured.base_value) over (
-            partition by measured.measure, measured.report_area
+        summed.*,
+        max(summed.base_value) over (
+            partition by summed.measure, summed.report_area
         ) as largest_base_value
-    from measured
+    from summed
 )
 
 select
@@ -103,10 +78,16 @@ select
     occurring.projection_year,
     occurring.report_area,
     occurring.measure,
-    occurring.observations,
-    occurring.base_value,
+    coalesce(citizens.citizens, 0) as observations,
+    cast(occurring.base_value as {{ money_type() }}) as base_value,
     occurring.projected_value,
-    occurring.uses_illustrative_figure as uses_illustrative_rules
+    occurring.uses_illustrative_rules
 from occurring
 cross join {{ ref('int_projection_base_year') }} as base_year
+left join citizens
+    on
+        occurring.geo_level = citizens.geo_level
+        and occurring.geo_code = citizens.geo_code
+        and occurring.report_area = citizens.report_area
+        and occurring.measure = citizens.measure
 where occurring.largest_base_value > 0

@@ -5,17 +5,19 @@
 -- covers whole and has a population for. Its rates are held constant (docs/projection.md). The
 -- horizon is the rule of seeds/projection_rules.csv valid on the base year's 1 January.
 {%- set chosen = var('projection_base_year', none) %}
-with candidates as (
+with population_years as (
+    select distinct population_year
+    from {{ ref('fct_population') }}
+),
+
+candidates as (
     select whole_years.activity_year as base_year
     from {{ ref('int_delivery_whole_years') }} as whole_years
-    where
-        whole_years.activity_year in (
-            select population.population_year
-            from {{ ref('fct_population') }} as population
-        )
-        {%- if chosen is not none %}
-            and whole_years.activity_year = {{ chosen | int }}
-        {%- endif %}
+    inner join population_years
+        on whole_years.activity_year = population_years.population_year
+    {%- if chosen is not none %}
+        where whole_years.activity_year = {{ chosen | int }}
+    {%- endif %}
 ),
 
 base as (

@@ -34,7 +34,10 @@ projected as (
         on
             projection.projection_year >= base_year.base_year
             and projection.projection_year <= base_year.last_projection_year
-    where projection.municipality_code in (select municipality_code from base_population)
+    where
+        projection.municipality_code in (
+            select base_population.municipality_code from base_population
+        )
 ),
 
 projection_years as (

@@ -1,10 +1,10 @@
 -- Grain: area (each municipality of the projection, and its health council) x projection year x
 -- report area x measure (contacts, admissions, co_financing): the base year's figure and the
--- projected one, for the base year and each year up to the horizon: the base year's age- and
--- sex-specific rates times the projected population (int_projection_activity,
--- docs/projection.md). As published: a figure whose base year rests on 1-4 citizens shows -1,
--- and so does the partner that keeps it from being worked out from its council
--- (seeds/discretion_rules.csv, macro suppress_small_counts). No rows without a delivered
+-- projected one, for the base year and each year up to the horizon: the base year's figure
+-- moved with what the base year's rates by age and sex expect of the projected population
+-- (int_projection_activity, docs/projection.md). As published: a figure whose base year rests on
+-- 1-4 citizens shows -1, and so does the partner that keeps it from being worked out from its
+-- council (seeds/discretion_rules.csv, macro suppress_small_counts). No rows without a delivered
 -- population projection.
 with judged as (
     {{ suppress_small_counts(
