@@ -66,8 +66,16 @@ from warehouses import (
 )
 
 DEFECTS = "dirty"
-SCHEMAS = ["core", "finance", "planning", "reporting", "quality", "intermediate", "staging"]
-# Besides mart_checksums' run ids and wall-clock times (see the module docstring).
+SCHEMAS = [
+    "core",
+    "finance",
+    "planning",
+    "projection",
+    "reporting",
+    "quality",
+    "intermediate",
+    "staging",
+]# Besides mart_checksums' run ids and wall-clock times (see the module docstring).
 LOAD_COLUMNS = frozenset({"delivery_id", "sha256_manifest", "golden_published_at"})
 HISTORY_TABLES = (
     "quality.check_results",

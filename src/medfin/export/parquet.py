@@ -1,8 +1,7 @@
-"""Every table of the analyst file's finance, planning, reporting and quality schemas as one
-Parquet file, with a README that lists each file's columns, types and descriptions, for tools that
-cannot open a DuckDB file. The export is written beside the target folder and swapped in whole,
-so a reader sees the previous export or the new one, never a mix."""
-
+"""Every table of the analyst file's finance, planning, projection, reporting and quality schemas
+as one Parquet file, with a README that lists each file's columns, types and descriptions, for
+tools that cannot open a DuckDB file. The export is written beside the target folder and swapped
+in whole, so a reader sees the previous export or the new one, never a mix."""
 from __future__ import annotations
 
 import shutil
@@ -15,8 +14,7 @@ from medfin import __version__
 from medfin.export import ExportError, default_source, open_source
 from medfin.sqltext import identifier, literal
 
-SCHEMAS = ("finance", "planning", "reporting", "quality")
-README = "README.md"
+SCHEMAS = ("finance", "planning", "projection", "reporting", "quality")README = "README.md"
 README_HEADING = "# medfin Parquet export"
 
 
