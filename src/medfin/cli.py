@@ -575,7 +575,8 @@ def export_parquet_files(
     warehouse: Annotated[Path | None, typer.Option("--warehouse", help=_EXPORT_SOURCE_HELP)] = None,
 ) -> None:
     """Every finance, planning, projection, reporting and quality table as Parquet, with a README
-    of the columns."""    from medfin.export import ExportError
+    of the columns."""
+    from medfin.export import ExportError
     from medfin.export.parquet import export_parquet
 
     try:

@@ -28,7 +28,8 @@ from medfin.publish import layout
 from warehouses import Built, built
 
 BI_CLIENTS = Path(__file__).parent / "bi_clients"
-PUBLISHED_SCHEMAS = {"core", "finance", "planning", "projection", "quality", "reporting"}# The independent privacy scan of these tests (not the project's seeds.privacy_rules).
+PUBLISHED_SCHEMAS = {"core", "finance", "planning", "projection", "quality", "reporting"}
+# The independent privacy scan of these tests (not the project's seeds.privacy_rules).
 # ("persons" is a population count, not a person)
 PERSON_COLUMN = re.compile(r"person(?!s$)|birth|cpr|foedsel|fødsel", re.IGNORECASE)
 CPR_SHAPED = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}\D?\d{4}(?!\d)")

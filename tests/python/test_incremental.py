@@ -75,7 +75,8 @@ SCHEMAS = [
     "quality",
     "intermediate",
     "staging",
-]# Besides mart_checksums' run ids and wall-clock times (see the module docstring).
+]
+# Besides mart_checksums' run ids and wall-clock times (see the module docstring).
 LOAD_COLUMNS = frozenset({"delivery_id", "sha256_manifest", "golden_published_at"})
 HISTORY_TABLES = (
     "quality.check_results",

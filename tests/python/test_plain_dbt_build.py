@@ -24,6 +24,7 @@ from warehouses import Built, built
 DBT = Path(sys.executable).with_name("dbt")
 MART_SCHEMAS = ("core", "finance", "planning", "projection", "reporting")
 
+
 def test_history_hook_macro_is_in_sync(repo_root: Path) -> None:
     committed = (repo_root / HOOK_MACRO_PATH).read_text(encoding="utf-8")
     assert committed == render_hook_macro(), (

@@ -2,6 +2,7 @@
 as one Parquet file, with a README that lists each file's columns, types and descriptions, for
 tools that cannot open a DuckDB file. The export is written beside the target folder and swapped
 in whole, so a reader sees the previous export or the new one, never a mix."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,7 +15,8 @@ from medfin import __version__
 from medfin.export import ExportError, default_source, open_source
 from medfin.sqltext import identifier, literal
 
-SCHEMAS = ("finance", "planning", "projection", "reporting", "quality")README = "README.md"
+SCHEMAS = ("finance", "planning", "projection", "reporting", "quality")
+README = "README.md"
 README_HEADING = "# medfin Parquet export"
 
 
