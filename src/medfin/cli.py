@@ -617,7 +617,7 @@ def projection(
 
     from medfin.build import default_warehouse
     from medfin.export import ExportError
-    from medfin.projection import NoProjection, read_summary, render
+    from medfin.projection import PARTIAL_NOTE, NoProjection, read_summary, render
 
     if municipality is not None and council is not None:
         raise _fail("give --municipality or --council, not both")
@@ -639,6 +639,8 @@ def projection(
         else:
             table.add_row(*(escape(cell) for cell in row))
     console.print(table)
+    if summary.partial:
+        console.print(PARTIAL_NOTE, highlight=False)
 
 
 @app.command()

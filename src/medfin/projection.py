@@ -4,7 +4,9 @@ It reads the published marts projection.population_projection and projection.act
 (docs/projection.md) of the analyst file beside a warehouse, and lays out per area (a health
 council or a municipality) the base year and every PROJECTION_STEP years up to the last
 projection year: the population, the share of each age band, and each measure summed over the
-report areas. A figure hidden for discretion (-1) is not summed: the sum shows as hidden.
+report areas. A figure hidden for discretion (-1) is left out of a sum, which is then marked
+(PARTIAL_MARK); a sum of hidden figures only shows as hidden. The same figures are hidden in every
+year (discretion judges the base year's citizens), so marked sums compare across the years.
 
 When the marts are empty it says why, in one line (`NoProjection`): the delivery had no
 population_projection table (quality.row_conservation says so), every row of it was quarantined,
@@ -27,6 +29,10 @@ TABLE = "population_projection"  # the contract table (optional since 1.1)
 POPULATION_MART = "projection.population_projection"
 ACTIVITY_MART = "projection.activity_projection"
 PROJECTION_STEP = 5  # years between the columns of the summary (and the last year)
+PARTIAL_MARK = "*"
+PARTIAL_NOTE = (
+    f"{PARTIAL_MARK} without the figures hidden for discretion (1-4 citizens behind them)"
+)
 NOT_DELIVERED = (
     f"the delivery had no {TABLE} table (optional since contract 1.1), so the projection marts"
     " are empty; docs/projection.md says how to deliver Statistics Denmark's projection"
@@ -58,6 +64,8 @@ class AreaSummary:
     population: dict[int, Value] = field(default_factory=dict)
     shares: dict[str, dict[int, Value]] = field(default_factory=dict)
     measures: dict[str, dict[int, Value]] = field(default_factory=dict)
+    # measure -> the years whose sum leaves hidden figures out
+    partial: dict[str, set[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +73,11 @@ class Summary:
     base_year: int
     years: list[int]
     areas: list[AreaSummary]
+
+    @property
+    def partial(self) -> bool:
+        """Some sum of the summary leaves figures hidden for discretion out."""
+        return any(years for item in self.areas for years in item.partial.values())
 
 
 def analyst_file(warehouse: Path) -> Path:
@@ -142,7 +155,9 @@ def _choose(areas: list[Area], municipality: int | None, council: str | None) ->
             known = ", ".join(c.name for c in councils)
             raise ExportError(f"no health council {council!r} in the projection; it has: {known}")
         return [match[0], *(a for a in areas if a.parent == match[0].code)]
-    return areas
+    # each council, followed by its municipalities
+    councils = [a for a in areas if a.level == "health_council"]
+    return [item for c in councils for item in (c, *(a for a in areas if a.parent == c.code))]
 
 
 def _read_figures(
@@ -153,8 +168,10 @@ def _read_figures(
     population = con.execute(
         "select geo_level, geo_code, projection_year, age_band_name_en, persons, population,"
         " is_suppressed, is_population_suppressed"
-        f" from {POPULATION_MART} where projection_year in (select unnest(?))"
-        " order by projection_year, age_band",
+        f" from {POPULATION_MART} as figures left join core.dim_label as labels"
+        " on labels.domain = 'report_age_band' and labels.code = figures.age_band"
+        " where projection_year in (select unnest(?))"
+        " order by projection_year, labels.sort_order, age_band",
         [years],
     ).fetchall()
     for level, code, year, band, persons, total, hidden, total_hidden in population:
@@ -164,7 +181,7 @@ def _read_figures(
             summary.shares.setdefault(band, {})[year] = share
     measures = con.execute(
         "select geo_level, geo_code, measure_name_en, projection_year,"
-        " case when bool_or(is_suppressed) then null else sum(projected_value) end"
+        " sum(projected_value) filter (where not is_suppressed), bool_or(is_suppressed)"
         f" from {ACTIVITY_MART} as figures left join core.dim_label as labels"
         " on labels.domain = 'projection_measure' and labels.code = figures.measure"
         " where projection_year in (select unnest(?))"
@@ -172,29 +189,42 @@ def _read_figures(
         " projection_year order by labels.sort_order, measure, projection_year",
         [years],
     ).fetchall()
-    for level, code, measure, year, value in measures:
+    for level, code, measure, year, value, some_hidden in measures:
         if (summary := by_key.get((level, code))) is not None:
-            summary.measures.setdefault(measure, {})[year] = value
+            summary.measures.setdefault(measure, {})[year] = value  # None: all hidden
+            if some_hidden and value is not None:
+                summary.partial.setdefault(measure, set()).add(year)
 
 
-def _change(values: dict[int, Value], years: list[int]) -> str:
+def _change(values: dict[int, Value], years: list[int], *, points: bool = False) -> str:
+    """From the first year to the last: relative, or in percentage points (`points`, shares)."""
     first, last = values.get(years[0]), values.get(years[-1])
-    if first is None or last is None or not first:
+    if first is None or last is None or (not first and not points):
         return ""
+    if points:
+        return f"{(float(last) - float(first)) * 100:+.1f} pp"
     return f"{(float(last) - float(first)) / float(first):+.1%}"
 
 
-def _cells(values: dict[int, Value], years: list[int], shown: str) -> list[str]:
-    """One cell per year (`shown` formats a value), then the change from the first to the last."""
-    cells = [
-        ""
-        if year not in values
-        else "hidden"
-        if values[year] is None
-        else shown.format(values[year])
-        for year in years
-    ]
-    return [*cells, _change(values, years)]
+def _cells(
+    values: dict[int, Value],
+    years: list[int],
+    shown: str,
+    partial: set[int] | frozenset[int] = frozenset(),
+    *,
+    points: bool = False,
+) -> list[str]:
+    """One cell per year (`shown` formats a value; a sum in `partial` marked), then the change
+    from the first year to the last."""
+    cells = []
+    for year in years:
+        if year not in values:
+            cells.append("")
+        elif values[year] is None:
+            cells.append("hidden")
+        else:
+            cells.append(shown.format(values[year]) + (PARTIAL_MARK if year in partial else ""))
+    return [*cells, _change(values, years, points=points)]
 
 
 def render(summary: Summary) -> list[list[str]]:
@@ -212,7 +242,8 @@ def render(summary: Summary) -> list[list[str]]:
         out.append([f"{area.name} ({area.level.replace('_', ' ')}{covered})"])
         out.append(["  population", *_cells(item.population, years, "{:,.0f}")])
         for band, shares in item.shares.items():
-            out.append([f"    share {band}", *_cells(shares, years, "{:.1%}")])
+            out.append([f"    share {band}", *_cells(shares, years, "{:.1%}", points=True)])
         for measure, values in item.measures.items():
-            out.append([f"  {measure}", *_cells(values, years, "{:,.0f}")])
+            partial = item.partial.get(measure, set())
+            out.append([f"  {measure}", *_cells(values, years, "{:,.0f}", partial)])
     return out

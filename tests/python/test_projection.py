@@ -25,7 +25,13 @@ from deliveries import update_manifest
 from medfin import cli
 from medfin.extract import MINOR_VERSION_KEY
 from medfin.generate.projection import horizon_years
-from medfin.projection import ACTIVITY_MART, NOT_DELIVERED, POPULATION_MART, TABLE
+from medfin.projection import (
+    ACTIVITY_MART,
+    NOT_DELIVERED,
+    PARTIAL_NOTE,
+    POPULATION_MART,
+    TABLE,
+)
 from medfin.publish import layout
 from warehouses import Built, built, rebuild, tampered_copy
 
@@ -306,6 +312,13 @@ def test_the_command_summarises_a_council_and_its_municipalities(wh: Built, base
     for label in ("population", "share 80+ years", "Admissions", "Municipal co-financing (DKK)"):
         assert label in text, label
     assert re.search(r"population .* [+-]\d+\.\d%", text)
+    assert re.search(r"share 80\+ years .* [+-]\d+\.\d pp", text)  # shares change in points
+    # a sum that leaves figures hidden for discretion out is marked, and the mark explained
+    (hidden,) = wh.query(
+        f"select count(*) from {ACTIVITY_MART} where is_suppressed"
+        " and (geo_code = 'horsens' or parent_geo_code = 'horsens')"
+    )[0]
+    assert (hidden > 0) == (PARTIAL_NOTE in " ".join(text.split()))
 
 
 @pytest.mark.parametrize(
