@@ -21,3 +21,13 @@
 {% macro money_per_citizen(amount, population) -%}
     cast(round(coalesce({{ amount }}, 0) / nullif({{ population }}, 0), 2) as {{ money_type() }})
 {%- endmacro %}
+
+{#-
+    Fractional figures that must add up to the same total in any order: DuckDB sums doubles in the
+    order its threads deliver the rows, so two builds of the same data may differ in the last bit.
+    A value is computed (as a double) and cast to this type row by row; its sums are exact (the
+    demographic projection's expected figures, docs/projection.md).
+-#}
+{% macro fraction_type() -%}
+    decimal(38, 12)
+{%- endmacro %}
