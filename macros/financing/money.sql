@@ -31,3 +31,13 @@
 {% macro rate_type() -%}
     decimal(18, 6)
 {%- endmacro %}
+
+{#-
+    Fractional figures that must add up to the same total in any order: DuckDB sums doubles in the
+    order its threads deliver the rows, so two builds of the same data may differ in the last bit.
+    A value is computed (as a double) and cast to this type row by row; its sums are exact (the
+    demographic projection's expected figures, docs/projection.md).
+-#}
+{% macro fraction_type() -%}
+    decimal(38, 12)
+{%- endmacro %}

@@ -10,8 +10,10 @@
 --              its own level of the base year (indirect standardisation) and moves with its own
 --              population; where the rates expect nothing of it (activity only at ages without
 --              residents in the delivery), the growth of all its residents.
--- When the projected population equals the base population, every term of both sums is the same,
--- every growth is exactly 1 and the base year comes back to the øre. Internal.
+-- Rates, expectations and projected figures are exact decimals (fraction_type), so that their sums
+-- do not depend on the order of the rows. When the projected population equals the base
+-- population, both sums are the same, every growth is exactly 1 and the base year comes back to
+-- the øre. Internal.
 {%- set measures = projection_measures() %}
 with base_year as (
     select base_year
@@ -69,7 +71,8 @@ rates as (
         activity.age,
         activity.report_area,
         activity.measure,
-        cast(sum(activity.base_value) as double) / residents.persons as rate
+        cast(cast(sum(activity.base_value) as double) / residents.persons as {{ fraction_type() }})
+            as rate
     from activity
     inner join residents
         on
@@ -167,6 +170,6 @@ select
     projected_expected,
     growth_basis,
     growth,
-    cast(base_value as double) * growth as projected_value,
+    cast(cast(base_value as double) * growth as {{ fraction_type() }}) as projected_value,
     uses_illustrative_rules
 from growth
