@@ -54,7 +54,7 @@ from medfin.contract.staging import base_model
 from medfin.extract import DeliveryError, delivery_month, month_end, sha256_file, validate_delivery
 from medfin.generate.months import split_into_months, split_rows
 from medfin.increment import INCREMENTAL_MONTH_ENV, Load, plan, project_fingerprint, store_dir
-from medfin.project import project_dir
+from medfin.project import mart_schemas, project_dir
 from warehouses import (
     REPO,
     STAGING_MODELS,
@@ -66,16 +66,7 @@ from warehouses import (
 )
 
 DEFECTS = "dirty"
-SCHEMAS = [
-    "core",
-    "finance",
-    "planning",
-    "projection",
-    "reporting",
-    "quality",
-    "intermediate",
-    "staging",
-]
+SCHEMAS = [*mart_schemas(), "intermediate", "staging"]
 # Besides mart_checksums' run ids and wall-clock times (see the module docstring).
 LOAD_COLUMNS = frozenset({"delivery_id", "sha256_manifest", "golden_published_at"})
 HISTORY_TABLES = (
