@@ -629,16 +629,28 @@ def projection(
         raise _fail(f"no projection: {exc}") from None
     except ExportError as exc:
         raise _fail(str(exc)) from None
-    table = Table(title=f"Demographic projection, base year {summary.base_year}")
-    for column in ("", *(str(year) for year in summary.years), "change"):
-        table.add_column(column, justify="left" if not column else "right")
+    console.print(f"Demographic projection, base year {summary.base_year}", highlight=False)
+
+    def new_table() -> Table:
+        table = Table()
+        for column in ("", *(str(year) for year in summary.years), "change"):
+            table.add_column(column, justify="left" if not column else "right")
+        return table
+
+    # One table per area, its name a line of its own (a narrow terminal wraps a table's cells,
+    # never this line).
+    table: Table | None = None
     for row in render(summary):
         if len(row) == 1:
-            table.add_section()
-            table.add_row(f"[bold]{escape(row[0])}[/]")
+            if table is not None:
+                console.print(table)
+            console.print(f"\n[bold]{escape(row[0])}[/]", soft_wrap=True)
+            table = new_table()
         else:
+            table = table or new_table()
             table.add_row(*(escape(cell) for cell in row))
-    console.print(table)
+    if table is not None:
+        console.print(table)
     if summary.partial:
         console.print(PARTIAL_NOTE, highlight=False)
 
