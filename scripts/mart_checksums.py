@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("warehouse")
     parser.add_argument(
-        "--schemas", default="core,finance,reporting,quality,staging,intermediate,seeds"
+        "--schemas", default="core,finance,planning,reporting,quality,staging,intermediate,seeds"
     )
     parser.add_argument(
         "--ignore",

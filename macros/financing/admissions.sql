@@ -1,7 +1,8 @@
 {#-
     Contacts of a relation with their duration and whether they are admissions: a contact whose
     type matches a row of the seed admission_rules valid on its start date and that lasts at least
-    that row's min_duration_hours (12 hours for ALCA00 physical attendance).
+    that row's min_duration_hours (12 hours for ALCA00 physical attendance). admission_rule_status
+    is that row's status (null when no rule applies).
 -#}
 {% macro classify_admissions(contacts_relation) -%}
     select
@@ -12,7 +13,8 @@
             {{ dbt.datediff('contacts.contact_start', 'contacts.contact_end', 'minute') }}
             >= rules.min_duration_hours * 60,
             false
-        ) as is_admission
+        ) as is_admission,
+        rules.status as admission_rule_status
     from {{ contacts_relation }} as contacts
     left join {{ ref('admission_rules') }} as rules
         on

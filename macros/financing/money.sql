@@ -21,3 +21,23 @@
 {% macro money_per_citizen(amount, population) -%}
     cast(round(coalesce({{ amount }}, 0) / nullif({{ population }}, 0), 2) as {{ money_type() }})
 {%- endmacro %}
+
+{#-
+    Rates and ratios in the planning marts (per citizen, per 1,000 citizens, standardised rates,
+    their ratio, a forecast's error): DECIMAL(18,6), written here once like money_type(), so that
+    a rate is exact to six decimals and a rebuild gives the same bytes (a double's last digits
+    depend on the order of a parallel sum).
+-#}
+{% macro rate_type() -%}
+    decimal(18, 6)
+{%- endmacro %}
+
+{#-
+    Fractional figures that must add up to the same total in any order: DuckDB sums doubles in the
+    order its threads deliver the rows, so two builds of the same data may differ in the last bit.
+    A value is computed (as a double) and cast to this type row by row; its sums are exact (the
+    demographic projection's expected figures, docs/projection.md).
+-#}
+{% macro fraction_type() -%}
+    decimal(38, 12)
+{%- endmacro %}

@@ -29,10 +29,7 @@
     {%- set age_band_join %}
         {%- if breakdown == 'age_band' %}
             inner join age_bands
-                on
-                    facts.age >= age_bands.age_from
-                    and (age_bands.age_to is null or facts.age <= age_bands.age_to)
-                    and {{ valid_on('age_bands', 'facts.activity_date') }}
+                on {{ in_age_band('age_bands', 'facts.age', 'facts.activity_date') }}
         {%- endif %}
     {%- endset %}
     {%- if additive %}

@@ -27,14 +27,7 @@
         {%- for column in column_key %}judged.{{ column }}, {% endfor -%}
     {%- endset %}
     with rules as (
-        select
-            lower_bound,
-            upper_bound,
-            shown_as,
-            valid_from,
-            valid_to
-        from {{ ref('discretion_rules') }}
-        where rule_name = 'small_count'
+        {{ small_count_rules() }}
     ),
 
     judged as (
@@ -43,9 +36,7 @@
             rules.lower_bound as discretion_lower_bound,
             rules.upper_bound as discretion_upper_bound,
             rules.shown_as,
-            coalesce(
-                cells.observations between rules.lower_bound and rules.upper_bound, false
-            ) as is_primary_suppressed
+            {{ is_small_count('cells.observations', 'rules') }} as is_primary_suppressed
         from {{ cells }} as cells
         left join rules
             on {{ valid_on('rules', 'cells.period_start') }}
@@ -122,4 +113,26 @@
     )
 
     select * from all_levels
+{%- endmacro %}
+
+{#-
+    The primary discretion rule, written once: `observations` (the citizens behind a figure) lie
+    within the hidden range of a row of seeds/discretion_rules.csv joined as `rules` (1-4); zero
+    and no rule are not hidden. suppress_small_counts and the reporting marts with one row per
+    figure use it.
+-#}
+{% macro is_small_count(observations, rules) -%}
+    coalesce({{ observations }} between {{ rules }}.lower_bound and {{ rules }}.upper_bound, false)
+{%- endmacro %}
+
+{#- The rows of seeds/discretion_rules.csv that hide small counts, with their validity. -#}
+{% macro small_count_rules() -%}
+    select
+        lower_bound,
+        upper_bound,
+        shown_as,
+        valid_from,
+        valid_to
+    from {{ ref('discretion_rules') }}
+    where rule_name = 'small_count'
 {%- endmacro %}

@@ -37,6 +37,7 @@
         'accounting_bookings': 'stg_medfin__accounting_bookings',
         'population': 'stg_medfin__population',
         'delivery_log': 'stg_medfin__delivery_log',
+        'population_projection': 'stg_medfin__population_projection',
     }) }}
 {%- endmacro %}
 
@@ -314,6 +315,25 @@
                 {"reason": "null_key", "column": "system", "test": "not_null"},
                 {"reason": "null_key", "column": "period_month", "test": "not_null"},
                 {"reason": "duplicate_key", "column": "system, period_month", "test": "duplicate_key"},
+            ],
+        },
+        'population_projection': {
+            'key': ["municipality_code", "year", "sex", "age"],
+            'columns': [["municipality_code", "none"], ["year", "none"], ["sex", "upper"], ["age", "none"], ["persons", "none"]],
+            'money': [],
+            'rules': [
+                {"reason": "null_key", "column": "municipality_code", "test": "not_null"},
+                {"reason": "null_key", "column": "year", "test": "not_null"},
+                {"reason": "null_key", "column": "sex", "test": "not_null"},
+                {"reason": "null_key", "column": "age", "test": "not_null"},
+                {"reason": "missing_value", "column": "persons", "test": "not_null"},
+                {"reason": "duplicate_key", "column": "municipality_code, year, sex, age", "test": "duplicate_key"},
+                {"reason": "invalid_code", "column": "sex", "test": "allowed", "value": ["M", "K"]},
+                {"reason": "negative_value", "column": "age", "test": "minimum", "value": 0},
+                {"reason": "negative_value", "column": "persons", "test": "minimum", "value": 0},
+                {"reason": "out_of_range", "column": "year", "test": "minimum", "value": 1900},
+                {"reason": "out_of_range", "column": "year", "test": "maximum", "value": 2100},
+                {"reason": "out_of_range", "column": "age", "test": "maximum", "value": 125},
             ],
         },
     } -%}

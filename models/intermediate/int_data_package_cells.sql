@@ -97,6 +97,47 @@ full_financing as (
     from {{ ref('fct_full_financing') }}
 ),
 
+-- Table 7: one row per index admission (core.fct_admission_stays) with its chain of readmissions,
+-- in the municipality of residence at its start and the year of its discharge; age on 1 January of
+-- that year, as the population.
+readmission_chains as (
+    select
+        cast(extract(year from stays.discharge_date) as integer) as period,
+        stays.discharge_date as activity_date,
+        stays.residence_municipality_code as municipality_code,
+        stays.person_id,
+        stays.sex,
+        stays.age_on_1_january as age,
+        areas.report_area,
+        stays.readmissions,
+        case when stays.is_followed_by_readmission then 1 else 0 end as followed,
+        stays.uses_illustrative_rules as uses_illustrative_rule
+    from {{ ref('fct_admission_stays') }} as stays
+    inner join {{ ref('data_package_areas') }} as areas
+        on
+            stays.area = areas.co_financing_area
+            and areas.provider_kind is null
+    where stays.is_index_admission
+),
+
+-- Table 8: the preventable admissions of citizens 65+ (int_preventable_admissions), one event
+-- each, with the DRG value of their courses; age and residence on the admission date.
+preventable as (
+    select
+        admission_year as period,
+        admission_date as activity_date,
+        municipality_code,
+        person_id,
+        sex,
+        age,
+        preventable_group,
+        1 as events,
+        drg_value_dkk,
+        uses_illustrative_rule
+    from {{ ref('int_preventable_admissions') }}
+    where is_preventable
+),
+
 {#- The measures and filters the tables share. Observations are the citizens behind a cell. -#}
 {%- set persons = 'sum(facts.persons)' %}
 {%- set events = 'sum(facts.events)' %}
@@ -125,6 +166,20 @@ counted as (
     {{ data_package_table('6c', 'activity', somatic, 'age_band', citizens, citizens,
         additive=false) }}
     union all
+    {{ data_package_table('7a', 'readmission_chains', 'facts.readmissions > 0', 'report_area',
+        'sum(facts.readmissions)', citizens) }}
+    union all
+    {{ data_package_table('7b', 'readmission_chains', 'facts.followed = 1', 'report_area',
+        'sum(facts.followed)', citizens) }}
+    union all
+    {{ data_package_table('7c', 'readmission_chains', 'true', 'report_area', 'count(*)',
+        citizens) }}
+    union all
+    {{ data_package_table('8a', 'preventable', 'true', 'preventable_group', events, citizens) }}
+    union all
+    {{ data_package_table('8b', 'preventable', 'true', 'preventable_group',
+        'sum(facts.drg_value_dkk)', citizens) }}
+    union all
     {{ data_package_table('9a', 'activity', specialist_practice, 'specialty', citizens, citizens,
         additive=false) }}
     union all
@@ -149,7 +204,8 @@ counted as (
 ),
 
 -- The citizens a per-1,000 rate divides by: the whole population of the area, or the part of it
--- in the same age band, sex or co-financing age group (seeds/data_package_tables.csv denominator).
+-- in the same age band, sex or co-financing age group, or in one named age band (`age_band:<band>`;
+-- seeds/data_package_tables.csv denominator).
 denominators as (
     {%- for breakdown, column in [('all', 'all'), ('age_band', 'age_band'), ('sex', 'sex'),
         ('age_group', 'co_financing_age_group')] %}
@@ -270,10 +326,13 @@ grid as (
         case
             when tables.denominator = 'row_population' then 'denominator_all'
             when tables.denominator = 'breakdown_population' then 'denominator_' || tables.breakdown
+            when tables.denominator like 'age_band:%' then 'denominator_age_band'
         end as denominator_table_id,
         case
             when tables.denominator = 'row_population' then 'all'
             when tables.denominator = 'breakdown_population' then table_columns.breakdown_value
+            when tables.denominator like 'age_band:%'
+                then {{ dbt.split_part('tables.denominator', "':'", 2) }}
         end as denominator_value
     from tables
     inner join table_columns

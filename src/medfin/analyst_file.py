@@ -8,6 +8,9 @@ file without them. `write_analyst_file` copies every dbt model marked `meta: {an
   descriptions that `persist_docs` wrote into the warehouse);
 - every column marked `meta: {discretion: count}` with small counts hidden by the rule in
   seeds.discretion_rules (counts 1-4 are shown as -1), which its comment then says;
+- every column marked `meta: {discretion: rate, discretion_count: <column>}` (a rate computed
+  from that count column, e.g. admissions per 1,000 citizens) shown as the same -1 wherever its
+  count is hidden: count = rate x population would otherwise give the hidden count back;
 - nothing else: no staging, intermediate or fact table, no view, no link to a path.
 
 Then `privacy_findings` scans the new file with the rules of seeds.privacy_rules (person-level
@@ -30,6 +33,7 @@ from medfin.sqltext import identifier, literal
 
 ANALYST_META = "analyst_file"
 DISCRETION_META = "discretion"
+DISCRETION_COUNT_META = "discretion_count"  # the count a `discretion: rate` column is hidden with
 SOURCE = "source"  # the built warehouse, attached read-only while the analyst file is written
 PERSONS = f"{SOURCE}.staging.stg_medfin__persons"
 
@@ -43,6 +47,8 @@ class AnalystTable:
     schema: str
     name: str
     count_columns: tuple[str, ...] = ()
+    # (rate column, the count column whose hiding hides it)
+    rate_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def relation(self) -> str:
@@ -69,12 +75,24 @@ def analyst_tables(nodes: Mapping[str, Mapping[str, Any]]) -> list[AnalystTable]
     for node in nodes.values():
         if node.get("resource_type") != "model" or not _meta(node).get(ANALYST_META):
             continue
+        columns = (node.get("columns") or {}).items()
         counts = tuple(
-            name
-            for name, column in (node.get("columns") or {}).items()
-            if _meta(column).get(DISCRETION_META) == "count"
+            name for name, column in columns if _meta(column).get(DISCRETION_META) == "count"
         )
-        tables.append(AnalystTable(node["schema"], node.get("alias") or node["name"], counts))
+        rates = []
+        for name, column in columns:
+            meta = _meta(column)
+            if meta.get(DISCRETION_META) != "rate":
+                continue
+            count = meta.get(DISCRETION_COUNT_META)
+            if count not in counts:
+                raise AnalystFileError(
+                    f"{node['name']}.{name} is a discretion rate of {count!r}, which is not a"
+                    " discretion count column of the model"
+                )
+            rates.append((name, str(count)))
+        relation = node.get("alias") or node["name"]
+        tables.append(AnalystTable(node["schema"], relation, counts, tuple(rates)))
     return sorted(tables, key=lambda t: t.relation)
 
 
@@ -138,7 +156,8 @@ def _copy(con: duckdb.DuckDBPyConnection, table: AnalystTable, hide: tuple[int, 
         " where database_name = ? and schema_name = ? and table_name = ? order by column_index",
         [SOURCE, table.schema, table.name],
     ).fetchall()
-    missing = set(table.count_columns) - {name for name, _ in columns}
+    hidden_with = dict(table.rate_columns)
+    missing = (set(table.count_columns) | set(hidden_with)) - {name for name, _ in columns}
     if missing:
         raise AnalystFileError(f"{table.relation}: discretion columns not in the table: {missing}")
     con.execute(f"create schema if not exists {identifier(table.schema)}")
@@ -146,12 +165,17 @@ def _copy(con: duckdb.DuckDBPyConnection, table: AnalystTable, hide: tuple[int, 
     # on this connection it creates the table in the analyst file (the default database).
     con.execute(ddl)
     low, high, shown_as = hide
-    select = ", ".join(
-        f"case when {quoted} between {low} and {high} then {shown_as} else {quoted} end"
-        if name in table.count_columns
-        else quoted
-        for name, quoted in ((name, identifier(name)) for name, _ in columns)
-    )
+
+    def published(name: str) -> str:
+        quoted = identifier(name)
+        if name in table.count_columns:
+            return f"case when {quoted} between {low} and {high} then {shown_as} else {quoted} end"
+        if name in hidden_with:
+            count = identifier(hidden_with[name])
+            return f"case when {count} between {low} and {high} then {shown_as} else {quoted} end"
+        return quoted
+
+    select = ", ".join(published(name) for name, _ in columns)
     target = f"{identifier(table.schema)}.{identifier(table.name)}"
     con.execute(f"insert into {target} select {select} from {SOURCE}.{target}")
     if comment:
@@ -160,6 +184,12 @@ def _copy(con: duckdb.DuckDBPyConnection, table: AnalystTable, hide: tuple[int, 
         text = column_comment or ""
         if name in table.count_columns:
             note = f"Counts from {low} to {high} are shown as {shown_as} (discretion)."
+            text = f"{text} {note}".strip()
+        elif name in hidden_with:
+            note = (
+                f"Shown as {shown_as} where {hidden_with[name]} is from {low} to {high}"
+                " (discretion)."
+            )
             text = f"{text} {note}".strip()
         if text:
             con.execute(f"comment on column {target}.{identifier(name)} is {literal(text)}")

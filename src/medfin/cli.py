@@ -212,9 +212,13 @@ def _shown(path: Path | None) -> str:
         return str(path)
 
 
-def _print_build_summary(result: Any) -> None:
-    """What was published, the main marts' rows, the checks by status, where to look."""
-    say = partial(console.print, highlight=False, soft_wrap=True)
+def _print_build_summary(result: Any, out: Console | None = None) -> None:
+    """What was published, the main marts' rows, the checks by status, where to look (on `out`,
+    default the console)."""
+    from medfin.projection import NOT_DELIVERED
+    from medfin.projection import TABLE as PROJECTION_TABLE
+
+    say = partial((out or console).print, highlight=False, soft_wrap=True)
     analyst = result.analyst_file
     hidden = f", {analyst.hidden_cells:,} small counts shown as -1" if analyst else ""
     absent = ", ".join(result.delivery.absent_optional) or "none"
@@ -227,6 +231,8 @@ def _print_build_summary(result: Any) -> None:
         f"from {_shown(result.delivery.origin)} ({result.delivery.format}; optional tables not"
         f" delivered: {absent}) in {result.seconds:.1f} s"
     )
+    if PROJECTION_TABLE in result.delivery.absent_optional:
+        say(f"projection: {NOT_DELIVERED}")
     if result.load_note:
         say(result.load_note)
     for warning in result.delivery.warnings:
@@ -291,8 +297,16 @@ def generate(
             " in, e.g. 615,727,746,766 [default: 727,741,746].",
         ),
     ] = None,
+    projection: Annotated[
+        bool,
+        typer.Option(
+            "--projection/--no-projection",
+            help="Write the population projection (contract 1.1); without, a contract 1.0"
+            " delivery.",
+        ),
+    ] = True,
 ) -> None:
-    """Write a synthetic raw extract delivery (contract version 1)."""
+    """Write a synthetic raw extract delivery (contract version 1.1; 1.0 with --no-projection)."""
     first, last = parse_years(years)
     codes = parse_municipalities(municipalities) if municipalities is not None else None
     from medfin.generate import generate_delivery
@@ -308,6 +322,7 @@ def generate(
             fmt=fmt.value,
             progress=progress,
             municipalities=codes,
+            projection=projection,
         )
     except (ValueError, FileExistsError) as exc:
         raise _fail(str(exc)) from None
@@ -559,7 +574,8 @@ def export_parquet_files(
     out: Annotated[Path, typer.Option("--out", help="Folder to write (replaced whole).")],
     warehouse: Annotated[Path | None, typer.Option("--warehouse", help=_EXPORT_SOURCE_HELP)] = None,
 ) -> None:
-    """Every finance, reporting and quality table as Parquet, with a README of the columns."""
+    """Every finance, planning, projection, reporting and quality table as Parquet, with a README
+    of the columns."""
     from medfin.export import ExportError
     from medfin.export.parquet import export_parquet
 
@@ -570,6 +586,73 @@ def export_parquet_files(
     console.print(
         f"[green]wrote[/] {len(written)} Parquet files and README.md to {out}", highlight=False
     )
+
+
+@app.command()
+def projection(
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="Warehouse whose analyst file is read (or the analyst file itself)"
+            " [default: $MEDFIN_WAREHOUSE or warehouse/medfin.duckdb].",
+        ),
+    ] = None,
+    municipality: Annotated[
+        int | None, typer.Option("--municipality", help="Only this municipality, e.g. 727.")
+    ] = None,
+    council: Annotated[
+        str | None,
+        typer.Option(
+            "--council",
+            help='Only this health council and its municipalities ("Sundhedsråd Horsens").',
+        ),
+    ] = None,
+) -> None:
+    """Summarise the demographic projection (docs/projection.md): population, age-band shares,
+    contacts, admissions and co-financing per area, every 5 years from the base year. Exits 1
+    with the reason when there is no projection (e.g. the delivery had no population_projection
+    table)."""
+    from rich.table import Table
+
+    from medfin.build import default_warehouse
+    from medfin.export import ExportError
+    from medfin.projection import PARTIAL_NOTE, NoProjection, read_summary, render
+
+    if municipality is not None and council is not None:
+        raise _fail("give --municipality or --council, not both")
+    try:
+        summary = read_summary(
+            warehouse or default_warehouse(), municipality=municipality, council=council
+        )
+    except NoProjection as exc:
+        raise _fail(f"no projection: {exc}") from None
+    except ExportError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Demographic projection, base year {summary.base_year}", highlight=False)
+
+    def new_table() -> Table:
+        table = Table()
+        for column in ("", *(str(year) for year in summary.years), "change"):
+            table.add_column(column, justify="left" if not column else "right")
+        return table
+
+    # One table per area, its name a line of its own (a narrow terminal wraps a table's cells,
+    # never this line).
+    table: Table | None = None
+    for row in render(summary):
+        if len(row) == 1:
+            if table is not None:
+                console.print(table)
+            console.print(f"\n[bold]{escape(row[0])}[/]", soft_wrap=True)
+            table = new_table()
+        else:
+            table = table or new_table()
+            table.add_row(*(escape(cell) for cell in row))
+    if table is not None:
+        console.print(table)
+    if summary.partial:
+        console.print(PARTIAL_NOTE, highlight=False)
 
 
 @app.command()

@@ -62,6 +62,16 @@ MEASURES: tuple[Measure, ...] = (
         " where period = $year and contact_kind = 'admission'",
     ),
     Measure(
+        "readmissions",
+        "Acute readmissions within 30 days (after the index admissions discharged in the year)",
+        "count",
+        # As table 7a of the data packages: each index admission's chain of readmissions, in the
+        # year of its discharge and the municipality of residence at its start.
+        "select person_id, residence_municipality_code as municipality_code,"
+        " readmissions as value from core.fct_admission_stays"
+        " where is_index_admission and extract(year from discharge_date) = $year",
+    ),
+    Measure(
         "co_financing_dkk",
         "Municipal co-financing (DKK)",
         "dkk",
@@ -206,7 +216,10 @@ def _line(
 ) -> Line:
     params = {"year": year}
     citizens, total = con.execute(
-        f"with m as ({measure.sql}) select count(distinct m.person_id), coalesce(sum(m.value), 0)"
+        # The citizens behind a figure: those with a value other than 0 (an index admission
+        # without a readmission adds nobody to the readmissions).
+        f"with m as ({measure.sql}) select"
+        " count(distinct case when m.value != 0 then m.person_id end), coalesce(sum(m.value), 0)"
         " from m inner join cohort using (person_id)",
         params,
     ).fetchone() or (0, 0)

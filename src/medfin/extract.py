@@ -1,4 +1,4 @@
-"""Read and validate a raw extract delivery (contract version 1).
+"""Read and validate a raw extract delivery (contract version 1.x).
 
 A delivery is a folder with `manifest.json` and one Parquet or CSV file per table. Before dbt reads
 anything, `validate_delivery` proves that the delivery is complete and intact: every required table
@@ -31,6 +31,8 @@ from medfin.contract import AUDIT_COLUMNS as contract_audit_columns
 from medfin.contract import Column, Table, arrow_schema, duckdb_type, load_contract
 
 MANIFEST_NAME = "manifest.json"
+# The manifest's minor contract version (absent: 0); its major version is `contract_version`.
+MINOR_VERSION_KEY = "contract_minor_version"
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
 _CHUNK = 1 << 20
 
@@ -126,6 +128,15 @@ def read_manifest(directory: Path | str) -> dict[str, Any]:
         raise DeliveryError(
             directory,
             [f"{MANIFEST_NAME}: contract_version is {version!r}; medfin reads version {expected}"],
+        )
+    minor = manifest.get(MINOR_VERSION_KEY, 0)
+    if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
+        raise DeliveryError(
+            directory,
+            [
+                f"{MANIFEST_NAME}: {MINOR_VERSION_KEY} must be a whole number of 0 or more"
+                f" (the x of version {expected}.x), not {json.dumps(minor)}"
+            ],
         )
     if not isinstance(manifest.get("tables"), dict):
         raise DeliveryError(directory, [f"{MANIFEST_NAME}: 'tables' must be an object"])
@@ -385,6 +396,12 @@ def validate_delivery(
     decimal = csv_settings.get("decimal", contract.csv_decimal)
     csv_dialect_ok = (delimiter, decimal) == (contract.csv_delimiter, contract.csv_decimal)
 
+    minor = manifest.get(MINOR_VERSION_KEY, 0)
+    if minor > contract.minor_version:
+        warnings.append(
+            f"{MANIFEST_NAME}: contract version {contract.version}.{minor} is newer than the"
+            f" {contract.release} medfin reads; tables added since are ignored"
+        )
     for name in entries:
         if name not in contract.tables:
             warnings.append(f"table {name}: not in the contract; ignored")
@@ -572,8 +589,9 @@ def stage_delivery(delivery: Delivery, target: Path) -> Path:
     quality marts select from every source. Rather than making every model conditional, this folder
     holds a symlink to each delivered file (named `<table>.<ext>` whatever the delivered name) plus
     an empty, correctly typed placeholder (header-only CSV or zero-row Parquet written from the
-    contract's Arrow schema) for each absent optional table. Downstream SQL always sees all 15
-    tables; an absent table is simply empty and the quality marts report it as not delivered.
+    contract's Arrow schema) for each absent optional table. Downstream SQL always sees every
+    contract table; an absent table is simply empty and the quality marts report it as not
+    delivered.
     The folder lives in the warehouse's work folder and is recreated on every build; the delivery
     itself is never modified. Where symlinks are not allowed, files are hard-linked or copied.
     """

@@ -50,6 +50,7 @@ from medfin.extract import (
     AUDIT_COLUMNS,
     AUDIT_NAME,
     MANIFEST_NAME,
+    MINOR_VERSION_KEY,
     Delivery,
     DeliveryError,
     delivery_month,
@@ -576,6 +577,7 @@ def _manifest(loaded: Loaded, delivery: Delivery) -> dict[str, Any]:
     months = sorted(loaded.months.values(), key=lambda m: m.month)
     return {
         "contract_version": delivery.manifest["contract_version"],
+        MINOR_VERSION_KEY: delivery.manifest.get(MINOR_VERSION_KEY, 0),
         "delivery_id": delivery.delivery_id,
         "extracted_at": _extracted_at(loaded).isoformat(),
         "period": {"from": str(months[0].period_from), "to": str(months[-1].period_to)},

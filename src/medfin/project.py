@@ -59,3 +59,18 @@ def as_decimal(value: str) -> Decimal | None:
 
 def as_int(value: str) -> int | None:
     return int(value) if value else None
+
+
+@cache
+def mart_schemas() -> tuple[str, ...]:
+    """The schemas of the published marts, as dbt_project.yml configures them (models/marts/<folder>
+    with its `+schema`), in that order. Tests and tools take the list from here, not a copy."""
+    import yaml  # dbt's own dependency; imported here so that the seed readers need no yaml
+
+    config = yaml.safe_load((project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
+    marts = config["models"]["medfin"]["marts"]
+    return tuple(
+        folder_config["+schema"]
+        for folder_config in marts.values()
+        if isinstance(folder_config, dict) and "+schema" in folder_config
+    )

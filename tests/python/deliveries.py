@@ -40,6 +40,7 @@ _INTEGERS = {
     "activity_year": [2021, 2021],
     "fiscal_year": [2021, 2022],
     "age": [0, 125],
+    "year": [2021, 2022],
 }
 
 

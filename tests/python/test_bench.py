@@ -130,3 +130,19 @@ def test_a_failing_step_records_nothing(tmp_path: Path) -> None:
     assert "build failed" in run.stderr and "build.log" in run.stderr
     assert not (tmp_path / "results").exists()
     assert doc.read_text(encoding="utf-8") == before
+
+
+def test_a_delivery_of_another_generator_or_seed_is_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache key names the generator's code, contract and seeds: a seed changed since a
+    delivery was generated gives another key, so the benchmark generates anew."""
+    before = delivery_key("tiny", "2021", SEED, None)
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    (project / "dbt_project.yml").write_text("name: copy\n")
+    monkeypatch.setenv("MEDFIN_PROJECT_DIR", str(project))
+    assert delivery_key("tiny", "2021", SEED, None) == before
+    tariffs = project / "seeds" / "co_financing_rules.csv"
+    tariffs.write_text(tariffs.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert delivery_key("tiny", "2021", SEED, None) != before

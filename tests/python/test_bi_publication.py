@@ -24,11 +24,12 @@ import pytest
 from medfin import publish
 from medfin.analyst_file import AnalystTable, privacy_findings, write_analyst_file
 from medfin.build import dbt_env, environ, work_dir
+from medfin.project import mart_schemas
 from medfin.publish import layout
 from warehouses import Built, built
 
 BI_CLIENTS = Path(__file__).parent / "bi_clients"
-PUBLISHED_SCHEMAS = {"core", "finance", "quality", "reporting"}
+PUBLISHED_SCHEMAS = set(mart_schemas())
 # The independent privacy scan of these tests (not the project's seeds.privacy_rules).
 # ("persons" is a population count, not a person)
 PERSON_COLUMN = re.compile(r"person(?!s$)|birth|cpr|foedsel|fødsel", re.IGNORECASE)

@@ -53,7 +53,13 @@ def test_two_halves_of_everyone_add_up_to_the_marts(base: Built, tmp_path: Path)
     assert sum(p.found for p in profiles) == len(everyone)
     totals = {
         name: sum(_line(p, name)[0] or 0 for p in profiles)
-        for name in ("contacts", "admissions", "co_financing_dkk", "full_financing_dkk")
+        for name in (
+            "contacts",
+            "admissions",
+            "readmissions",
+            "co_financing_dkk",
+            "full_financing_dkk",
+        )
     }
     [(co_financing,)] = base.query(
         f"select sum(total_dkk) from finance.co_financing_per_citizen where activity_year = {YEAR}"
@@ -62,6 +68,11 @@ def test_two_halves_of_everyone_add_up_to_the_marts(base: Built, tmp_path: Path)
         "select sum(amount_dkk) from finance.full_financing_by_municipality_month"
         f" where extract(year from activity_month) = {YEAR}"
     )
+    [(readmissions,)] = base.query(
+        "select sum(readmissions) from core.fct_admission_stays"
+        f" where is_index_admission and extract(year from discharge_date) = {YEAR}"
+    )
+    assert totals["readmissions"] == readmissions
     [(contacts,)] = base.query(
         f"select sum(events) from intermediate.int_data_package_activity where period = {YEAR}"
     )

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from medfin.contract import (
+    CONTRACT_RESOURCE,
+    ContractError,
+    _bounded_age,
+    _parse,
     arrow_schema,
     duckdb_type,
     load_contract,
@@ -28,6 +35,7 @@ ALL_TABLES = {
     "accounting_bookings",
     "population",
     "delivery_log",
+    "population_projection",
 }
 OPTIONAL = {
     "epj_contacts",
@@ -35,6 +43,7 @@ OPTIONAL = {
     "lpr_error_list",
     "accounting_bookings",
     "delivery_log",
+    "population_projection",
 }
 
 
@@ -108,3 +117,49 @@ def test_every_contract_type_is_mapped() -> None:
             assert column.type in contract.types
             assert duckdb_type(column)
         assert len(arrow_schema(table)) == len(table.columns)
+
+
+def _raw() -> dict[str, Any]:
+    text = resources.files("medfin.contract").joinpath(CONTRACT_RESOURCE).read_text("utf-8")
+    return json.loads(text)
+
+
+def test_the_contract_is_version_1_1_and_only_added_an_optional_table() -> None:
+    """A minor version adds optional tables and nothing else: every table of 1.0 is as it was,
+    and what 1.1 added (the population projection) is optional, so 1.0 deliveries still read."""
+    contract = load_contract()
+    assert (contract.version, contract.minor_version, contract.release) == (1, 1, "1.1")
+    assert set(contract.versions) == {"1.0", "1.1"}
+    added = {t.name: t.added_in for t in contract if t.added_in != "1.0"}
+    assert added == {"population_projection": "1.1"}
+    projection = contract.table("population_projection")
+    assert not projection.required
+    assert projection.key == ("municipality_code", "year", "sex", "age")
+    assert projection.column("age").maximum == contract.maximum_age
+    assert projection.column("sex").allowed == contract.table("population").column("sex").allowed
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda raw: raw["tables"]["population_projection"].update(required=True), "optional"),
+        (lambda raw: raw["tables"]["population_projection"].update(added_in="1.2"), "1.2"),
+        (lambda raw: raw["versions"].pop("1.1"), "versions"),
+        (lambda raw: raw.update(contract_minor_version=2), "version 1.2"),
+    ],
+)
+def test_a_malformed_version_is_refused(
+    change: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    raw = _raw()
+    change(raw)
+    with pytest.raises(ContractError, match=re.escape(message)):
+        _parse(raw)
+
+
+def test_every_age_column_is_bounded_by_the_maximum_age() -> None:
+    raw = _raw()
+    age = next(c for c in raw["tables"]["population_projection"]["columns"] if c["name"] == "age")
+    age["maximum"] = 130
+    with pytest.raises(ContractError, match=r"population_projection\.age maximum 130"):
+        _bounded_age(_parse(raw))

@@ -21,6 +21,7 @@ from deliveries import (
 from medfin.contract import arrow_schema, load_contract
 from medfin.extract import (
     AUDIT_NAME,
+    MINOR_VERSION_KEY,
     DeliveryError,
     count_csv_rows,
     read_manifest,
@@ -59,6 +60,35 @@ def test_read_manifest_checks_version(parquet_delivery: Path) -> None:
     assert read_manifest(parquet_delivery)["contract_version"] == 1
     update_manifest(parquet_delivery, lambda m: m.update(contract_version=2))
     with pytest.raises(DeliveryError, match="contract_version is 2"):
+        read_manifest(parquet_delivery)
+
+
+def test_a_delivery_of_an_older_minor_version_is_read(tmp_path: Path, fmt: str) -> None:
+    """Contract 1.1 only added the optional population projection: a 1.0 delivery (no minor
+    version in its manifest, no projection) is valid, the projection read as not delivered."""
+    write_delivery(tmp_path, fmt, omit=("population_projection",))
+    assert MINOR_VERSION_KEY not in read_manifest(tmp_path)
+    result = validate_delivery(tmp_path)
+    assert result.absent_optional == ("population_projection",)
+    assert result.warnings == []
+
+
+def test_a_newer_minor_version_is_read_with_a_warning(parquet_delivery: Path) -> None:
+    contract = load_contract()
+    update_manifest(parquet_delivery, lambda m: m.update({MINOR_VERSION_KEY: 1}))
+    assert validate_delivery(parquet_delivery).warnings == []
+    newer = contract.minor_version + 1
+    update_manifest(parquet_delivery, lambda m: m.update({MINOR_VERSION_KEY: newer}))
+    assert validate_delivery(parquet_delivery).warnings == [
+        f"manifest.json: contract version 1.{newer} is newer than the {contract.release} medfin"
+        " reads; tables added since are ignored"
+    ]
+
+
+@pytest.mark.parametrize("minor", [-1, "1", 1.5, True, None])
+def test_a_malformed_minor_version_is_refused(parquet_delivery: Path, minor: object) -> None:
+    update_manifest(parquet_delivery, lambda m: m.update({MINOR_VERSION_KEY: minor}))
+    with pytest.raises(DeliveryError, match=f"{MINOR_VERSION_KEY} must be a whole number"):
         read_manifest(parquet_delivery)
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from medfin.contract import arrow_schema, duckdb_type, is_pseudonym_shaped, load_contract
-from medfin.generate import generate_delivery
+from medfin.extract import MINOR_VERSION_KEY
+from medfin.generate import generate_delivery, params
+from medfin.generate.projection import horizon_years, project_population
 from medfin.generate.writer import sha256_file
 
 SEED = 7
@@ -85,12 +90,15 @@ def test_another_seed_gives_other_data(deliveries: dict[str, Path], tmp_path: Pa
     other = _generate(tmp_path, "other", seed=SEED + 1)
     a, b = _manifest(deliveries["default"])["tables"], _manifest(other)["tables"]
     assert a["drg_contacts"]["sha256"] != b["drg_contacts"]["sha256"]
+    # the projection has no random draws of its own, but starts from another population
+    assert a["population_projection"]["sha256"] != b["population_projection"]["sha256"]
 
 
 def test_defect_profiles_share_the_clean_data(deliveries: dict[str, Path]) -> None:
     """Defects are overlays: persons, courses, practice are identical under every profile."""
     none, default = _manifest(deliveries["none"]), _manifest(deliveries["default"])
-    for table in ("persons", "residence", "drg_courses", "practice_services", "population"):
+    tables = ("persons", "residence", "drg_courses", "practice_services", "population")
+    for table in (*tables, "population_projection"):
         assert none["tables"][table]["sha256"] == default["tables"][table]["sha256"], table
     assert (
         _expected(deliveries["none"])["totals"]["co_financing"]
@@ -257,14 +265,17 @@ def test_dirty_rows_break_exactly_the_listed_rule(deliveries: dict[str, Path]) -
     munis = _municipality_codes()
     for row in listed:
         data = pq.read_table(d / f"{row['table']}.parquet")
-        value = data.column(row["column"])[row["row_number"] - 1].as_py()
         reason = row["reason"]
+        if reason == "duplicate_key":  # the key may have several columns
+            columns = [data.column(c.strip()).to_pylist() for c in row["column"].split(",")]
+            keys = list(zip(*columns, strict=True))
+            assert keys.count(keys[row["row_number"] - 1]) == 2, row
+            continue
+        value = data.column(row["column"])[row["row_number"] - 1].as_py()
         if reason == "null_key":
             assert value is None, row
         elif reason == "cpr_like_person_id":
             assert not is_pseudonym_shaped(value), row
-        elif reason == "duplicate_key":
-            assert data.column(row["column"]).to_pylist().count(value) == 2, row
         elif reason == "unknown_municipality":
             assert value not in munis, row
         elif reason == "negative_value":
@@ -281,7 +292,7 @@ def test_dirty_rows_break_exactly_the_listed_rule(deliveries: dict[str, Path]) -
             }[row["column"]]
             assert value < data.column(start_col)[row["row_number"] - 1].as_py(), row
     # The clean rows come first and are exactly the default profile's rows.
-    for table in ("drg_contacts", "practice_services", "persons"):
+    for table in ("drg_contacts", "practice_services", "persons", "population_projection"):
         dirty = pq.read_table(d / f"{table}.parquet")
         base = pq.read_table(clean / f"{table}.parquet")
         assert dirty.slice(0, base.num_rows).equals(base), table
@@ -517,6 +528,92 @@ def test_virtual_share_grows_year_by_year(deliveries: dict[str, Path]) -> None:
     assert len(shares) == 3 and shares[0] < shares[1] < shares[2]
     refs = con.execute("select distinct reference_date from population order by 1").fetchall()
     assert [str(r[0]) for r in refs] == ["2021-01-01", "2022-01-01", "2023-01-01"]
+
+
+# --- the population projection ---------------------------------------------------------------
+
+
+def _projection(d: Path) -> dict[int, dict[tuple[int, str, int], int]]:
+    """year -> (municipality, sex, age) -> persons of the delivered population_projection."""
+    out: dict[int, dict[tuple[int, str, int], int]] = {}
+    for row in pq.read_table(d / "population_projection.parquet").to_pylist():
+        key = (row["municipality_code"], row["sex"], row["age"])
+        out.setdefault(row["year"], {})[key] = row["persons"]
+    return out
+
+
+@pytest.mark.parametrize("name", ["default", "three_years"])
+def test_the_projection_starts_from_the_last_delivered_population(
+    deliveries: dict[str, Path], name: str
+) -> None:
+    d = deliveries[name]
+    last = YEARS[1] if name == "default" else 2023
+    projection = _projection(d)
+    assert sorted(projection) == list(range(last, last + horizon_years(last) + 1))
+    delivered = {
+        (r["municipality_code"], r["sex"], r["age"]): r["persons"]
+        for r in pq.read_table(d / "population.parquet").to_pylist()
+        if r["reference_date"] == date(last, 1, 1)
+    }
+    assert projection[last] == delivered
+    assert _manifest(d)[MINOR_VERSION_KEY] == load_contract().minor_version
+
+
+def _totals(cells: dict[tuple[int, str, int], int], oldest: int = 0) -> int:
+    return sum(n for (_, _, age), n in cells.items() if age >= oldest)
+
+
+def test_the_projection_ages_and_its_totals_are_plausible(deliveries: dict[str, Path]) -> None:
+    """Each year the residents age, die, move and are born at Danish rates: the total changes by
+    a few per mille a year, births stay near 10 per 1,000, and the share aged 80+ grows as the
+    large cohorts aged 70-79 reach it (in all; a municipality of 170 residents may differ)."""
+    projection = _projection(deliveries["three_years"])
+    years = sorted(projection)
+    first, last = projection[years[0]], projection[years[-1]]
+    for year, following in itertools.pairwise(years):
+        change = _totals(projection[following]) / _totals(projection[year]) - 1
+        assert -0.01 < change < 0.015, (year, change)
+        births = _totals(projection[following]) - _totals(projection[following], oldest=1)
+        assert 0.007 < births / _totals(projection[year]) < 0.013, (year, births)
+    assert _totals(last, oldest=80) / _totals(last) > _totals(first, oldest=80) / _totals(first)
+
+
+def test_the_projection_of_a_national_population_ages_like_denmarks() -> None:
+    """The method on its own, on a population of Denmark's age structure (params.AGE_BAND_SHARES):
+    over 15 years the total grows by a few percent, deaths and births stay near 10 per 1,000 a
+    year, the 80+ share grows by more than a point; without migration the total falls."""
+    ages = np.arange(params.AGE_BAND_SHARES.size * 5)
+    shares = np.repeat(params.AGE_BAND_SHARES / params.AGE_BAND_SHARES.sum() / 5, 5)
+    people = np.zeros((1, 2, 126))
+    people[0, 0, ages] = 5.9e6 * shares * np.repeat(params.MALE_SHARE_BY_BAND, 5)
+    people[0, 1, ages] = 5.9e6 * shares * (1 - np.repeat(params.MALE_SHARE_BY_BAND, 5))
+    projected = project_population(people, np.array([101]), 2021, 15).persons
+    totals = projected.sum(axis=(1, 2, 3))
+    assert 1.0 < totals[-1] / totals[0] < 1.1
+    aged = projected[:, :, :, 80:].sum(axis=(1, 2, 3)) / totals
+    assert aged[-1] - aged[0] > 0.01 and all(np.diff(aged) > -0.001)
+    births = projected[1:, :, :, 0].sum(axis=(1, 2)) / totals[:-1]
+    assert all((births > 0.008) & (births < 0.013)), births
+    still = project_population(people, np.array([101]), 2021, 15, migration=False).persons
+    assert still.sum() < projected.sum() and still[-1].sum() < totals[0]
+    again = project_population(people, np.array([101]), 2021, 15).persons
+    assert np.array_equal(again, projected)  # no random draws
+
+
+def test_without_projection_a_contract_1_0_delivery_with_the_same_data(
+    deliveries: dict[str, Path], tmp_path: Path
+) -> None:
+    plain = _generate(tmp_path, "plain", projection=False)
+    manifest, default = _manifest(plain), _manifest(deliveries["default"])
+    assert (manifest["contract_version"], manifest[MINOR_VERSION_KEY]) == (1, 0)
+    assert "population_projection" not in manifest["tables"]
+    assert not (plain / "population_projection.parquet").exists()
+    default["tables"].pop("population_projection")
+    assert manifest["tables"] == default["tables"]
+    assert (
+        _expected(plain)["totals"]["co_financing"]
+        == (_expected(deliveries["default"])["totals"]["co_financing"])
+    )
 
 
 # --- CSV --------------------------------------------------------------------------------

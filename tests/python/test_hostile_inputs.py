@@ -441,7 +441,15 @@ def small_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
 )
 @given(
     field=st.sampled_from(
-        ["period", "extracted_at", "delivery_id", "csv", "tables", "contract_version"]
+        [
+            "period",
+            "extracted_at",
+            "delivery_id",
+            "csv",
+            "tables",
+            "contract_version",
+            "contract_minor_version",
+        ]
     ),
     value=_JSON,
 )
@@ -457,7 +465,8 @@ def test_any_manifest_value_is_a_refusal_or_valid_never_a_crash(
         problems = refused.problems
         first = str(refused).splitlines()[0]
         assert first.startswith(f"delivery {delivery} refused: ") and problems[0] in first
-    if field in ("period", "extracted_at", "tables", "contract_version") and value is None:
+    never_null = ("period", "extracted_at", "tables", "contract_version", "contract_minor_version")
+    if field in never_null and value is None:
         assert problems, "a null manifest field is never valid"
 
 

@@ -12,8 +12,9 @@ changes a closed year's golden figures, or that does not fit, is refused and lea
 files as they were.
 
 How two warehouses are compared (`comparable`): the checksum of every table and view of schemas
-core, finance, reporting, quality, intermediate and staging (scripts/mart_checksums.py: column
-names and types and every row), leaving out only what describes the load rather than the data:
+core, finance, planning, reporting, quality, intermediate and staging (scripts/mart_checksums.py:
+column names and types and every row), leaving out only what describes the load rather than the
+data:
 
 - run ids and wall-clock times (mart_checksums' own list: run_id, run_at, validated_at,
   published_at; and golden_published_at, when a golden figure was published);
@@ -53,7 +54,7 @@ from medfin.contract.staging import base_model
 from medfin.extract import DeliveryError, delivery_month, month_end, sha256_file, validate_delivery
 from medfin.generate.months import split_into_months, split_rows
 from medfin.increment import INCREMENTAL_MONTH_ENV, Load, plan, project_fingerprint, store_dir
-from medfin.project import project_dir
+from medfin.project import mart_schemas, project_dir
 from warehouses import (
     REPO,
     STAGING_MODELS,
@@ -65,7 +66,7 @@ from warehouses import (
 )
 
 DEFECTS = "dirty"
-SCHEMAS = ["core", "finance", "reporting", "quality", "intermediate", "staging"]
+SCHEMAS = [*mart_schemas(), "intermediate", "staging"]
 # Besides mart_checksums' run ids and wall-clock times (see the module docstring).
 LOAD_COLUMNS = frozenset({"delivery_id", "sha256_manifest", "golden_published_at"})
 HISTORY_TABLES = (

@@ -19,10 +19,12 @@ import duckdb
 import pytest
 
 from medfin.checks.history import HOOK_MACRO_PATH, render_hook_macro
+from medfin.project import mart_schemas
 from warehouses import Built, built
 
 DBT = Path(sys.executable).with_name("dbt")
-MART_SCHEMAS = ("core", "finance", "reporting")
+# quality holds run ids and times, which differ between any two builds.
+MART_SCHEMAS = tuple(schema for schema in mart_schemas() if schema != "quality")
 
 
 def test_history_hook_macro_is_in_sync(repo_root: Path) -> None:

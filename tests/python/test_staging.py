@@ -259,6 +259,7 @@ FRESH_KEY_COLUMN = {
     "population": "reference_date",
     "lpr_report_counts": "activity_year",
     "delivery_log": "system",
+    "population_projection": "year",
 }
 
 
@@ -267,8 +268,8 @@ def _with_fresh_key(table: Table, row: dict[str, Any], i: int) -> dict[str, Any]
     row = dict(row)
     if table.name == "population":
         row["reference_date"] += timedelta(days=i)
-    elif table.name == "lpr_report_counts":
-        row["activity_year"] = 1950 + i
+    elif table.name in ("lpr_report_counts", "population_projection"):
+        row[FRESH_KEY_COLUMN[table.name]] = 1950 + i
     elif table.name == "delivery_log":
         row["system"] = f"{row['system']} {i}"
     elif table.key:
@@ -341,7 +342,7 @@ def _plants(table: Table, base: dict[str, Any]) -> Iterator[Planted]:
     # The contract's maximum age (125): older residents and birth dates are out of range; the
     # manifest's extracted_at (2022-03-10) is the reference.
     oldest = CONTRACT.maximum_age
-    if table.name == "population":
+    if table.name in ("population", "population_projection"):
         yield bad("age", oldest + 1, "out_of_range")
         yield bad("age", 150, "out_of_range")
         yield Planted({**base, "age": oldest}, None)

@@ -144,3 +144,27 @@ def test_staging_tests_do_not_recheck_what_the_contract_guarantees() -> None:
                     rechecks.append(f"{model['name']}.{column['name']}: {name} ({why})")
     assert checked_models == len(STAGING_MODELS)
     assert rechecks == [], "\n".join(rechecks)
+
+
+def test_every_list_of_the_contract_tables_is_the_contract() -> None:
+    """The accepted values of a `source_table` column of every raw table (quarantine, delivery
+    audit, row conservation) are copies of the contract's table list: a table added to the
+    contract (1.1: population_projection) must be added to each, in contract order. A list of
+    some tables (residence_agreement's) names contract tables in contract order."""
+    tables = [t.name for t in CONTRACT]
+    required = {t.name for t in CONTRACT.required_tables}
+    found = 0
+    for path in sorted((REPO / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            for column in model.get("columns", []):
+                if column["name"] != "source_table":
+                    continue
+                for test in column.get("data_tests") or []:
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        values = test["accepted_values"]["arguments"]["values"]
+                        where = f"{path.name}: {model['name']}"
+                        assert values == [t for t in tables if t in values], where
+                        if required <= set(values):
+                            assert values == tables, where
+                            found += 1
+    assert found >= 3

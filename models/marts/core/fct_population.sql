@@ -13,23 +13,6 @@ with population as (
     where
         extract(month from reference_date) = 1
         and extract(day from reference_date) = 1
-),
-
-differentiated as (
-    select
-        population.municipality_code,
-        population.reference_date,
-        population.sex,
-        population.age,
-        min(age_groups.age_group) as age_group
-    from population
-    inner join {{ ref('dim_age_group') }} as age_groups
-        on {{ in_age_group('age_groups', 'population.age', 'population.reference_date') }}
-    group by
-        population.municipality_code,
-        population.reference_date,
-        population.sex,
-        population.age
 )
 
 select
@@ -43,14 +26,8 @@ select
     population.reference_date,
     population.sex,
     population.age,
-    coalesce(differentiated.age_group, 'all') as age_group,
+    {{ co_financing_age_group('population.age', 'population.reference_date') }} as age_group,
     cast(population.persons as bigint) as persons
 from population
-left join differentiated
-    on
-        population.municipality_code = differentiated.municipality_code
-        and population.reference_date = differentiated.reference_date
-        and population.sex = differentiated.sex
-        and population.age = differentiated.age
 left join {{ ref('dim_municipality') }} as municipalities
     on population.municipality_code = municipalities.municipality_code

@@ -18,6 +18,8 @@
 -- depends_on: {{ ref('co_financing_settlement') }}
 -- depends_on: {{ ref('publication_timeliness') }}
 -- depends_on: {{ ref('golden_figure_comparison') }}
+-- depends_on: {{ ref('admission_stay_reconciliation') }}
+-- depends_on: {{ ref('preventable_admissions_plausibility') }}
 {%- set checks = check_catalogue_rows(checked_by='quality_mart') %}
 
 with measured as (

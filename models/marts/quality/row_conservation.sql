@@ -1,4 +1,4 @@
--- Grain: one row per raw contract table (all 15, delivered or not). Row conservation: every row
+-- Grain: one row per raw contract table (every one, delivered or not). Row conservation: every row
 -- the manifest declares was read, and every row read was either staged or quarantined (with the
 -- reasons). The manifest's figures and the checksum status come from the build's validation
 -- (stg_medfin_build__delivery_audit). An optional table that was not delivered is read as an

@@ -3,7 +3,8 @@ run, written to bench/results/<timestamp>.json and as a row of docs/benchmarks.m
 
 Phases (each a child process, measured by medfin.bench.process: wall, CPU, peak memory of the
 whole process tree):
-  generate     `medfin generate` (or the cached delivery of the same arguments: cached = true)
+  generate     `medfin generate` (or the cached delivery of the same arguments and generator:
+               cached = true)
   build        `medfin build`: validation, every dbt model, unit and data test, the quality marts,
                the Great Expectations suites, the publication gate and publication; its wall time
                is build_check_s, the time until a warehouse that passed every check is published
@@ -21,6 +22,7 @@ matches_expected: the marts equal the delivery's expected.json (medfin.bench.exp
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -117,8 +119,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+def generator_fingerprint() -> str:
+    """A short hash of what decides a generated delivery besides its arguments: the generator's
+    code, the contract and the seeds (rates, tariffs, codes). A delivery cached by an older
+    generator is not reused (it may lack tables and expected figures of today's project)."""
+    from medfin.project import seeds_dir
+
+    package = Path(__file__).resolve().parent.parent
+    files = sorted((package / "generate").glob("*.py")) + sorted((package / "contract").iterdir())
+    files += sorted(seeds_dir().glob("*.csv"))
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def delivery_key(scale: str, years: str, seed: int, region: int | None) -> str:
-    return f"{scale}-{years}-seed{seed}" + (f"-region{region}" if region else "")
+    region_part = f"-region{region}" if region else ""
+    return f"{scale}-{years}-seed{seed}{region_part}-{generator_fingerprint()}"
 
 
 def _manifest(delivery: Path) -> dict[str, Any]:

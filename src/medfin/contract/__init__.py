@@ -1,9 +1,13 @@
-"""The raw extract contract (version 1) as typed Python objects.
+"""The raw extract contract (version 1.x) as typed Python objects.
 
 `raw_extract_v1.json` next to this module is the machine-readable copy of the contract; it ships
 inside the package so medfin never needs the design documents at run time. Everything that reads or
 writes raw files (the generator, the delivery validator, the dbt sources file) derives its column
 names and types from here.
+
+The version is major.minor (`contract_version`, `contract_minor_version`): a minor version only
+adds optional tables (each names the version that added it, `added_in`), so every delivery of the
+same major version is read, one of an older minor version without the tables added since.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -99,6 +103,8 @@ class Table:
     by_month: ByMonth | None = None
     # A whole table as of an extract (None: every row, whatever the extract).
     as_of: AsOf | None = None
+    # The contract version (major.minor) that added the table.
+    added_in: str = "1.0"
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -113,7 +119,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Contract:
-    version: int
+    version: int  # the major version: a delivery must name it (manifest contract_version)
     types: Mapping[str, str]
     person_id_pattern: str
     cpr_like_pattern: str
@@ -132,6 +138,16 @@ class Contract:
     tables: Mapping[str, Table]
     # What a month delivery is (contract `month_delivery_note`).
     month_delivery_note: str = ""
+    # The minor version: only optional tables were added since x.0 (manifest
+    # contract_minor_version; absent means 0).
+    minor_version: int = 0
+    # Each version (major.minor) with what it changed.
+    versions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def release(self) -> str:
+        """The version as major.minor, e.g. `1.1`."""
+        return f"{self.version}.{self.minor_version}"
 
     def table(self, name: str) -> Table:
         try:
@@ -191,21 +207,26 @@ def _parse(raw: Mapping[str, Any]) -> Contract:
                 columns=tuple(columns),
                 by_month=_by_month(name, spec.get("by_month"), columns, tables),
                 as_of=_as_of(name, spec.get("as_of"), columns, tables),
+                added_in=str(spec.get("added_in", f"{raw['contract_version']}.0")),
             )
-        return Contract(
-            version=int(raw["contract_version"]),
-            types=MappingProxyType(dict(raw["types"])),
-            person_id_pattern=raw["person_id_pattern"],
-            cpr_like_pattern=raw["cpr_like_pattern"],
-            csv_delimiter=raw["csv"]["delimiter"],
-            csv_decimal=raw["csv"]["decimal"],
-            csv_quote=raw["csv"]["quote"],
-            csv_date_format=raw["csv"]["date_format"],
-            csv_timestamp_format=raw["csv"]["timestamp_format"],
-            csv_money_read_type=raw["csv"]["money_read_type"],
-            maximum_age=int(raw["maximum_age"]),
-            tables=MappingProxyType(tables),
-            month_delivery_note=raw.get("month_delivery_note", ""),
+        return _versioned(
+            Contract(
+                version=int(raw["contract_version"]),
+                types=MappingProxyType(dict(raw["types"])),
+                person_id_pattern=raw["person_id_pattern"],
+                cpr_like_pattern=raw["cpr_like_pattern"],
+                csv_delimiter=raw["csv"]["delimiter"],
+                csv_decimal=raw["csv"]["decimal"],
+                csv_quote=raw["csv"]["quote"],
+                csv_date_format=raw["csv"]["date_format"],
+                csv_timestamp_format=raw["csv"]["timestamp_format"],
+                csv_money_read_type=raw["csv"]["money_read_type"],
+                maximum_age=int(raw["maximum_age"]),
+                tables=MappingProxyType(tables),
+                month_delivery_note=raw.get("month_delivery_note", ""),
+                minor_version=int(raw.get("contract_minor_version", 0)),
+                versions=MappingProxyType(dict(raw.get("versions") or {})),
+            )
         )
     except KeyError as exc:
         raise ContractError(f"malformed contract: missing key {exc}") from exc
@@ -264,13 +285,38 @@ def _by_month(
     return by
 
 
+def _versioned(contract: Contract) -> Contract:
+    """Every table was added by a listed version of this major version, no later than the
+    contract's own, and only as an optional table after x.0 (a minor version adds, never
+    requires)."""
+    for table in contract:
+        if table.added_in not in contract.versions:
+            raise ContractError(f"{table.name}: added_in {table.added_in!r} is not in `versions`")
+        major, minor = (int(part) for part in table.added_in.split("."))
+        if major != contract.version or minor > contract.minor_version:
+            raise ContractError(
+                f"{table.name}: added_in {table.added_in} is not a version up to {contract.release}"
+            )
+        if minor > 0 and table.required:
+            raise ContractError(
+                f"{table.name}: added in the minor version {table.added_in}, so it must be optional"
+            )
+    if contract.release not in contract.versions:
+        raise ContractError(f"`versions` does not say what version {contract.release} changed")
+    return contract
+
+
 def _bounded_age(contract: Contract) -> Contract:
-    """The population age's maximum is the contract's maximum_age: one number, written twice."""
-    age = contract.table("population").column("age")
-    if age.maximum != contract.maximum_age:
-        raise ContractError(
-            f"population.age maximum {age.maximum} differs from maximum_age {contract.maximum_age}"
-        )
+    """Every `age` column's maximum is the contract's maximum_age: one number, written twice."""
+    for table in contract:
+        if "age" not in table.column_names:
+            continue
+        age = table.column("age")
+        if age.maximum != contract.maximum_age:
+            raise ContractError(
+                f"{table.name}.age maximum {age.maximum} differs from maximum_age"
+                f" {contract.maximum_age}"
+            )
     return contract
 
 
@@ -481,7 +527,7 @@ def render_sources_yaml() -> str:
         f"  - name: {SOURCE_NAME}",
         "    description: "
         + _yaml_str(
-            f"Raw extract, contract version {contract.version}: one delivery folder with"
+            f"Raw extract, contract version {contract.release}: one delivery folder with"
             " manifest.json and one Parquet or CSV file per table. Only staging models read it."
         ),
         "    tables:",
@@ -489,10 +535,11 @@ def render_sources_yaml() -> str:
     for table in contract:
         status = "required" if table.required else "optional (empty when not delivered)"
         key = ", ".join(table.key) if table.key else "none"
+        since = "" if table.added_in.endswith(".0") else f"; added in version {table.added_in}"
         out += [
             f"      - name: {table.name}",
             "        description: "
-            + _yaml_str(f"{table.description} Contract table, {status}; key: {key}."),
+            + _yaml_str(f"{table.description} Contract table, {status}; key: {key}{since}."),
             "        config:",
             "          meta:",
             f"            contract_required: {'true' if table.required else 'false'}",

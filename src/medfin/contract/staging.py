@@ -95,6 +95,7 @@ STAGING_MODELS: dict[str, str] = {
     "accounting_bookings": "stg_medfin__accounting_bookings",
     "population": "stg_medfin__population",
     "delivery_log": "stg_medfin__delivery_log",
+    "population_projection": "stg_medfin__population_projection",
 }
 
 
@@ -390,7 +391,7 @@ def render_contract_markdown(contract: Contract | None = None) -> str:
     contract = contract or load_contract()
     raw = _raw_contract()
     out = [
-        f"# The raw extract contract, version {contract.version}",
+        f"# The raw extract contract, version {contract.release}",
         "",
         f"<!-- {_GENERATED}. -->",
         "",
@@ -399,6 +400,14 @@ def render_contract_markdown(contract: Contract | None = None) -> str:
         "delivered `period` (`from`, `to`) and per table its `file`, `rows` and `sha256`; `medfin",
         'build` refuses a delivery whose files do not match it (README, "Operating medfin").',
         "What staging does with each rule: [staging-interface.md](staging-interface.md).",
+        "",
+        "## Versions",
+        "",
+        f"{raw['minor_version_note'][0].upper()}{raw['minor_version_note'][1:]}.",
+        "",
+        "| version | what changed |",
+        "|---|---|",
+        *[f"| {version} | {_cell(change)} |" for version, change in contract.versions.items()],
         "",
         "## Types and general rules",
         "",
@@ -427,11 +436,12 @@ def render_contract_markdown(contract: Contract | None = None) -> str:
     for table in contract:
         need = "required" if table.required else "optional (an absent table is read as empty)"
         key = ", ".join(table.key) if table.key else "none"
+        since = "" if table.added_in.endswith(".0") else f"; added in version {table.added_in}"
         out += [
             "",
             f"### {table.name}",
             "",
-            f"{table.description} {need.capitalize()}; key: {key}.",
+            f"{table.description} {need.capitalize()}; key: {key}{since}.",
             "",
             "| column | type | null | rule | meaning |",
             "|---|---|---|---|---|",

@@ -1,7 +1,8 @@
-"""Every table of the analyst file's finance, reporting and quality schemas as one Parquet file,
-with a README that lists each file's columns, types and descriptions, for tools that cannot open
-a DuckDB file. The export is written beside the target folder and swapped in whole, so a reader
-sees the previous export or the new one, never a mix."""
+"""Every table of the analyst file (the marts dbt_project.yml marks `analyst_file`:
+dimensions, finance, reporting, planning, projection and quality tables) as one Parquet file, with a
+README that lists each file's columns, types and descriptions, for tools that cannot open a DuckDB
+file. The export is written beside the target folder and swapped in whole, so a reader sees the
+previous export or the new one, never a mix."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from medfin import __version__
 from medfin.export import ExportError, default_source, open_source
 from medfin.sqltext import identifier, literal
 
-SCHEMAS = ("finance", "reporting", "quality")
 README = "README.md"
 README_HEADING = "# medfin Parquet export"
 
@@ -42,24 +42,25 @@ def _is_export(folder: Path) -> bool:
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None, int]]:
-    placeholders = ", ".join("?" for _ in SCHEMAS)
+    # The analyst file holds exactly the published marts, so every table of it is exported.
     return con.execute(
-        f"select schema_name, table_name, comment, estimated_size from duckdb_tables()"
-        f" where schema_name in ({placeholders}) order by schema_name, table_name",
-        list(SCHEMAS),
+        "select schema_name, table_name, comment, estimated_size from duckdb_tables()"
+        " where database_name = current_database() and not internal"
+        " order by schema_name, table_name"
     ).fetchall()
 
 
 def _write(con: duckdb.DuckDBPyConnection, folder: Path, source: str) -> list[Path]:
     tables = _tables(con)
     if not tables:
-        raise ExportError(f"{source} has no table in the schemas {', '.join(SCHEMAS)}")
+        raise ExportError(f"{source} has no table; build the warehouse first")
     lines = [
         README_HEADING,
         "",
-        f"Written by medfin {__version__} from {source}: every table of the schemas"
-        f" {', '.join(SCHEMAS)} as one Parquet file, named schema.table.parquet. Counts 1-4 are"
-        " shown as -1 as in the analyst file; the descriptions are those of the warehouse.",
+        f"Written by medfin {__version__} from {source}: every table of the analyst file"
+        f" ({', '.join(sorted({schema for schema, *_ in tables}))}) as one Parquet file, named"
+        " schema.table.parquet. Counts 1-4 are shown as -1 as in the analyst file; the"
+        " descriptions are those of the warehouse.",
         "",
     ]
     written = []

@@ -20,6 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from medfin.contract import load_contract
+
 PROFILES = ("none", "default", "dirty")
 
 # Contacts missing from the DRG data per contact (the audited 25 of 3,305,295 in 2021).
@@ -204,6 +206,19 @@ def dirty_rows(samples: dict[str, pa.Table], fresh_id: dict[str, str]) -> list[D
         event_id=f["full_financing_events"] + "1",
         quantity=-2,
     )
+    # population projection (contract 1.1; a delivery without one plants none): each row gets a
+    # key of its own, a year before the projection's first
+    if "population_projection" in samples:
+        table = "population_projection"
+        first = _row(samples[table], 0)["year"]
+        add(table, "null_key", "year", year=None)
+        add(table, "invalid_code", "sex", year=first - 1, sex="X")
+        add(table, "negative_value", "persons", year=first - 2, persons=-3)
+        add(table, "unknown_municipality", "municipality_code", year=first - 3,
+            municipality_code=999)  # fmt: skip
+        key = ", ".join(load_contract().table(table).key or ())
+        for _ in range(2):  # two copies of one row under a new key
+            rows.append(DirtyRow(table, "duplicate_key", key, copy(table, year=first - 4)))
     return rows
 
 
@@ -217,6 +232,19 @@ def _minutes(n: int):  # noqa: ANN202
     from datetime import timedelta
 
     return timedelta(minutes=n)
+
+
+def record_key(table: str, values: dict[str, Any]) -> str | None:
+    """A row's key as staging records it (stg_medfin__quarantine.record_key): the contract key as
+    text, '|' between the parts of a composite key (a null part empty); None for a table without
+    a key and for a null single key."""
+    key = load_contract().table(table).key
+    if not key:
+        return None
+    parts = ["" if values.get(column) is None else str(values[column]) for column in key]
+    if len(key) == 1:
+        return parts[0] or None
+    return "|".join(parts)
 
 
 def append_rows(table: pa.Table, rows: list[dict[str, Any]]) -> pa.Table:

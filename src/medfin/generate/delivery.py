@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from medfin.contract import load_contract
+from medfin.extract import MINOR_VERSION_KEY
 from medfin.generate import admin, params
 from medfin.generate import writer as w
 from medfin.generate.defects import (
@@ -30,8 +32,10 @@ from medfin.generate.defects import (
     append_rows,
     dirty_rows,
     planted_count,
+    record_key,
 )
 from medfin.generate.expected import ExpectedTotals, RuleBook
+from medfin.generate.expected_indicators import PSYCHIATRIC, SOMATIC, ExpectedIndicators
 from medfin.generate.hospital import (
     CONTACT_TYPES,
     DIAG_CODES,
@@ -60,6 +64,7 @@ from medfin.generate.population import (
     simulate_persons,
 )
 from medfin.generate.practice import KINDS, SPECIALTY_NAMES, Services, simulate_practice
+from medfin.generate.projection import horizon_years, project_population
 from medfin.generate.timeutil import (
     MINUTES_PER_DAY,
     completed_years,
@@ -135,7 +140,11 @@ class RunState:
     writer: w.DeliveryWriter
     rules: RuleBook
     expected: ExpectedTotals
+    indicators: ExpectedIndicators
     population: admin.PopulationCounter
+    # Whether the delivery has the population projection (contract 1.1); without, it is a
+    # delivery of contract 1.0.
+    projection: bool = True
     reports: admin.ReportCounter = field(default_factory=admin.ReportCounter)
     counters: Counters = field(default_factory=Counters)
     log: DefectLog = field(default_factory=DefectLog)
@@ -176,9 +185,12 @@ def generate_delivery(
     fmt: str = "parquet",
     progress: bool = True,
     municipalities: Sequence[int] | None = None,
+    projection: bool = True,
 ) -> dict[str, Any]:
     """Write a delivery folder; return the manifest. `municipalities` (tiny scale): the
-    municipalities the tiny population lives in (default params.TINY_MUNICIPALITIES)."""
+    municipalities the tiny population lives in (default params.TINY_MUNICIPALITIES).
+    `projection=False`: no population_projection table, a delivery of contract 1.0 (the clean
+    data are the same either way)."""
     if defects not in PROFILES:
         raise ValueError(f"unknown defect profile {defects!r}; expected one of {PROFILES}")
     if fmt not in ("parquet", "csv"):
@@ -200,7 +212,9 @@ def generate_delivery(
         writer=w.DeliveryWriter(out, fmt),
         rules=rules,
         expected=ExpectedTotals(rules),
+        indicators=ExpectedIndicators(years),
         population=admin.PopulationCounter(years),
+        projection=projection,
     )
     lut = np.full(1001, -1, dtype=np.int64)
     for m, r in world.municipality_region.items():
@@ -369,7 +383,61 @@ def _chunk(state: RunState, all_persons: Persons, c: int, lo: int, hi: int, n_to
         np.where(full.rehab_group >= 0, REHAB_GROUPS[np.maximum(full.rehab_group, 0)], ""),
         full.quantity,
     )
+    _add_indicators(state, residence, courses, contacts, diagnoses, psych)
     state.population.add(persons, residence)
+
+
+def _add_indicators(
+    state: RunState,
+    residence: Residence,
+    courses: Courses,
+    contacts: Contacts,
+    diagnoses: Any,
+    psych: PsychContacts,
+) -> None:
+    """Readmissions and proximity criteria of one chunk, with the independent implementation
+    (medfin.generate.expected_indicators), from the rows as written."""
+
+    def region_at(person: np.ndarray, day: np.ndarray) -> np.ndarray:
+        municipality = residence.at(person, day)
+        return np.where(municipality > 0, state.region_of[np.maximum(municipality, 0)], -1)
+
+    indicators = state.indicators
+    contact_type = CONTACT_TYPES[contacts.ctype]
+    indicators.add_stays(
+        SOMATIC,
+        region_at,
+        contacts.person,
+        contact_type,
+        PRIORITIES[contacts.acute.astype(np.int64)],
+        contacts.start,
+        contacts.end,
+    )
+    indicators.add_stays(
+        PSYCHIATRIC,
+        region_at,
+        psych.person,
+        CONTACT_TYPES[psych.ctype],
+        None,
+        psych.start,
+        psych.end,
+    )
+    day = contacts.start // MINUTES_PER_DAY
+    chronic = indicators.rules.chronic
+    secondary = chronic(DIAG_CODES[diagnoses.code], day[diagnoses.contact])
+    diagnosed = chronic(DIAG_CODES[contacts.diagnosis], day) | (
+        np.bincount(diagnoses.contact, weights=secondary, minlength=len(contacts)) > 0
+    )
+    indicators.add_courses(
+        region_at,
+        courses.person,
+        courses.start,
+        courses.tariff_ore,
+        contacts.course,
+        contact_type,
+        contacts.start,
+        diagnosed,
+    )
 
 
 def _plant_moves_during_courses(
@@ -742,6 +810,10 @@ def _finish(state: RunState, n_persons: int) -> None:
     """Tables that need the whole population: population, LPR, bookings, log; dirty rows."""
     rng = state.stream(_STREAM_ADMIN, 0)
     pop = state.population.rows()
+    for municipality, day, persons in zip(
+        pop["municipality_code"], years_of(pop["reference_date"]), pop["persons"], strict=True
+    ):
+        state.indicators.add_population(int(state.region_of[municipality]), int(day), int(persons))
     _emit(
         state,
         "population",
@@ -756,6 +828,8 @@ def _finish(state: RunState, n_persons: int) -> None:
             },
         ),
     )
+    if state.projection:
+        _write_projection(state)
     rep = sorted(state.reports.reports.items())
     _emit(
         state,
@@ -838,6 +912,28 @@ def _finish(state: RunState, n_persons: int) -> None:
         _write_dirty(state, n_persons)
 
 
+def _write_projection(state: RunState) -> None:
+    """The population projection (medfin.generate.projection) of every municipality with
+    residents on 1 January of the last year, from that day on."""
+    jump_off_year = state.years[1]
+    counts = state.population.counts[-1]  # (municipality code, sex, age) on 1 January
+    munis = np.array([m for m in state.scope.municipalities if counts[m].sum() > 0])
+    projected = project_population(
+        counts[munis], munis, jump_off_year, horizon_years(jump_off_year)
+    ).rows()
+    _emit(
+        state,
+        "population_projection",
+        w.make_table(
+            "population_projection",
+            {
+                name: w.integers(values) if name != "sex" else pa.array(values)
+                for name, values in projected.items()
+            },
+        ),
+    )
+
+
 def _write_dirty(state: RunState, n_persons: int) -> None:
     cnt = state.counters
     # Dirty keys are the next unused number plus one more digit: longer than every clean id of the
@@ -881,22 +977,13 @@ def _write_dirty(state: RunState, n_persons: int) -> None:
         first_row = state.writer.rows.get(table, 0) + 1
         values = [r.values for r in by_table.get(table, [])] + extra_clean.get(table, [])
         for i, r in enumerate(by_table.get(table, [])):
-            key = {
-                "persons": "person_id",
-                "drg_courses": "course_id",
-                "drg_contacts": "contact_id",
-                "drg_procedures": "procedure_id",
-                "psychiatric_contacts": "contact_id",
-                "practice_services": "service_id",
-                "full_financing_events": "event_id",
-            }.get(table)
             state.log.malformed_rows.append(
                 {
                     "table": table,
                     "row_number": first_row + i,
                     "reason": r.reason,
                     "column": r.column,
-                    "key": r.values.get(key) if key else None,
+                    "key": record_key(table, r.values),
                 }
             )
         state.writer.write(table, append_rows(state.samples[table], values))
@@ -905,8 +992,11 @@ def _write_dirty(state: RunState, n_persons: int) -> None:
 def _write_manifest_and_expected(state: RunState, fmt: str) -> dict[str, Any]:
     first, last = state.years
     tables = state.writer.close()
+    contract = load_contract()
     manifest: dict[str, Any] = {
-        "contract_version": 1,
+        "contract_version": contract.version,
+        # The newest contract version whose tables the delivery holds (1.0 without projection).
+        MINOR_VERSION_KEY: max(int(contract.table(t).added_in.split(".")[1]) for t in tables),
         "delivery_id": f"synthetic-{state.scope.scale}-{first}-{last}-seed{state.seed}",
         "extracted_at": f"{last + 1}-03-10T06:00:00",
         "period": {"from": str(date(first, 1, 1)), "to": str(date(last, 12, 31))},
@@ -945,10 +1035,13 @@ def _expected_document(state: RunState) -> dict[str, Any]:
     ]
     for m in moves:
         del m["person_index"], m["course_index"]
+    criteria, kept = state.indicators.proximity_rows()
     return {
         "about": "Ground truth for this delivery: planted defects with their ids, and financing "
         "totals computed by medfin.generate.expected (an independent implementation of "
-        "docs/financing-rules.md reading the same seeds). Money is in øre (integers).",
+        "docs/financing-rules.md reading the same seeds), readmissions and proximity-financing "
+        "criteria per region and year computed by medfin.generate.expected_indicators (an "
+        "independent implementation of docs/indicators.md). Money is in øre (integers).",
         "defect_profile": state.defects,
         "defects": {
             "contacts_missing_from_drg": {
@@ -976,5 +1069,7 @@ def _expected_document(state: RunState) -> dict[str, Any]:
                 for (r, y), v in sorted(state.reports.reports.items())
             ],
             "rows": dict(state.writer.rows),
+            "readmissions": state.indicators.readmission_rows(),
+            "proximity_financing": {"criteria": criteria, "regions": kept},
         },
     }

@@ -46,6 +46,7 @@ import pyarrow.parquet as pq
 from medfin.contract import Table, load_contract, reader
 from medfin.extract import (
     MANIFEST_NAME,
+    MINOR_VERSION_KEY,
     DeliveredTable,
     Delivery,
     count_csv_rows,
@@ -289,6 +290,7 @@ def _month_manifest(
         tables[name] = {"file": path.name, "rows": rows, "sha256": sha256_file(path)}
     manifest: dict[str, Any] = {
         "contract_version": source["contract_version"],
+        MINOR_VERSION_KEY: source.get(MINOR_VERSION_KEY, 0),
         "delivery_id": f"{source.get('delivery_id') or 'delivery'}-{month:%Y-%m}",
         "extracted_at": extracted_at.isoformat(timespec="seconds"),
         "period": {"from": str(month), "to": str(month_end(month))},

@@ -234,3 +234,54 @@ REHAB_GROUP_SHARES = (("GEN1A", 0.6), ("GEN2A", 0.3), ("GEN3A", 0.1))
 # LPR reporting: the error list holds about 0.001 % of reports under the default defect profile.
 LPR_ERROR_SHARE = 0.00001
 LPR_ERROR_CODES = ("E1001", "E1002", "E2010", "E2044", "E3105", "E4001", "E5120")
+
+
+# Demographic projection (medfin.generate.projection): the cohort-component rates of the synthetic
+# population_projection table. Rounded and shaped after Statistics Denmark's published figures
+# around 2021, not fitted to them; the synthetic projection is not Statistics Denmark's.
+# Deaths: the yearly probabilities of `mortality` above (the simulation's own), times a factor per
+# sex, which gives a life expectancy at birth of about 79.4 years for men and 83.4 for women
+# (Statistics Denmark's life tables for 2020-2021: about 79-80 and 83).
+PROJECTION_MORTALITY_FACTOR = {"M": 0.90, "K": 0.62}
+# Births: children per woman and year by her age on 1 January, 5-year bands from 15 to 49
+# (Statistics Denmark's age-specific fertility; the total fertility of about 1.7 children per
+# woman in 2021 is five times their sum), a share PROJECTION_MALE_BIRTH_SHARE of them boys.
+PROJECTION_FERTILITY = [
+    (0, 0.0),
+    (15, 0.002),
+    (20, 0.027),
+    (25, 0.098),
+    (30, 0.128),
+    (35, 0.067),
+    (40, 0.015),
+    (45, 0.001),
+    (50, 0.0),
+]
+PROJECTION_MALE_BIRTH_SHARE = 0.513
+# Net migration (immigration minus emigration) per resident and year by age: Denmark's net
+# immigration was a few tenths of a percent of the population a year in the years before 2021,
+# most of it young adults (Statistics Denmark's migration statistics). Municipalities get the same
+# rates: no moves between municipalities in the projection.
+PROJECTION_NET_MIGRATION = [
+    (0, 0.002),
+    (18, 0.006),
+    (25, 0.005),
+    (35, 0.002),
+    (45, 0.0005),
+    (65, 0.0),
+]
+
+
+def projection_mortality(age: np.ndarray, sex: str) -> np.ndarray:
+    """Yearly probability of death in the projection, by age on 1 January and sex (M, K)."""
+    return np.clip(mortality(age) * PROJECTION_MORTALITY_FACTOR[sex], 0.0, 1.0)
+
+
+def projection_fertility(age: np.ndarray) -> np.ndarray:
+    """Children per woman and year, by her age on 1 January."""
+    return _by_age(age, PROJECTION_FERTILITY)
+
+
+def projection_net_migration(age: np.ndarray) -> np.ndarray:
+    """Net migration per resident and year, by age on 1 January."""
+    return _by_age(age, PROJECTION_NET_MIGRATION)
