@@ -294,11 +294,15 @@ def test_the_analyst_file_holds_the_projection_marts(wh: Built) -> None:
 
 
 # --------------------------------------------------------------------------- the command
-def test_the_command_summarises_a_council_and_its_municipalities(wh: Built, base_year: int) -> None:
+def test_the_command_summarises_a_council_and_its_municipalities(
+    wh: Built, base_year: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CLI's console is made when it is imported, with the width of that terminal (80 without
+    # one, which wraps the labels inside their cells); give it a wide one.
+    monkeypatch.setattr(cli, "console", Console(width=200))
     result = runner.invoke(
         cli.app,
         ["projection", "--warehouse", str(wh.warehouse), "--council", "Sundhedsråd Horsens"],
-        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     text = result.output
