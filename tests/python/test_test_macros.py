@@ -29,6 +29,8 @@ SEEDS: dict[str, str] = {
     "labels": "domain,code\narea,somatik\narea,psykiatri\nsex,M\n",
     "coded": "id,area\n1,somatik\n2,psykiatri\n3,\n",
     "coded_bad": "id,area\n1,somatik\n2,tandlaege\n3,M\n4,M\n",
+    # not_null_columns: a null in a, one in b, none in c
+    "gaps": "a,b,c\n1,,x\n,2,y\n3,4,z\n",
     # equal_row_count
     "rows_a": "id\n1\n2\n3\n",
     "rows_b": "id\n10\n20\n30\n",
@@ -325,6 +327,17 @@ CASES: tuple[Case, ...] = (
         {"expression": "coalesce(value > 0, false)"},
         "fail",
         1,
+    ),
+    # ------------------------------------------------------------------------- not_null_columns
+    Case("not_null_columns_good", "gaps", "medfin_not_null_columns", {"columns": ["c"]}, "pass"),
+    # one failing row per column with nulls
+    Case(
+        "not_null_columns_bad",
+        "gaps",
+        "medfin_not_null_columns",
+        {"columns": ["a", "b", "c"]},
+        "fail",
+        2,
     ),
     # ---------------------------------------------------------- unique_combination_of_columns
     Case(
